@@ -1,0 +1,16 @@
+//! The np console's user interface: Leptos components rendered on the server and hydrated in the browser, and
+//! the thin server functions they call.
+//!
+//! Built twice: with `ssr` into the server (where server functions run) and with `hydrate` into the browser's
+//! WebAssembly (where they become HTTP calls). Server-only code sits behind `#[cfg(feature = "ssr")]`.
+
+mod components;
+#[cfg(feature = "ssr")]
+mod context;
+pub mod error;
+mod pages;
+mod shell;
+pub mod status;
+
+pub use error::AppError;
+pub use shell::{App, shell};

@@ -1,0 +1,25 @@
+//! The console's domain: repositories over Postgres and the services built on them.
+//!
+//! Repositories are free functions taking a sqlx executor, so a service can run several of them in one
+//! transaction. Every fallible function returns [`DomainError`]; the server maps it to what users see.
+
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod memberships;
+pub mod tenants;
+pub mod users;
+
+use sqlx::PgPool;
+
+/// What every domain service needs: the database and the upstream clients. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// The Postgres pool.
+    pub db: PgPool,
+    /// The upstream clients, with the platform's credentials.
+    pub upstreams: Upstreams,
+}
+
+pub use error::DomainError;
+pub use health::Upstreams;

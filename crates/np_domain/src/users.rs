@@ -1,0 +1,70 @@
+//! Users: people as the OIDC provider identifies them.
+
+use serde::Serialize;
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::DomainError;
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// The OIDC issuer that vouches for the subject.
+    pub issuer: String,
+    /// The subject identifier, unique within the issuer.
+    pub subject: String,
+    /// E-mail address, when the provider shares it.
+    pub email: Option<String>,
+    /// Name shown in the console and kept in the audit log.
+    pub display_name: String,
+    /// When the user was disabled, if they were.
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+/// An identity asserted by the OIDC provider at sign-in.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The issuer.
+    pub issuer: String,
+    /// The subject.
+    pub subject: String,
+    /// E-mail address, if any.
+    pub email: Option<String>,
+    /// Display name (falls back to e-mail, then subject).
+    pub display_name: Option<String>,
+}
+
+/// Creates the user on first sign-in, or refreshes their display data and last-seen time.
+///
+/// # Errors
+/// `Invalid` for an empty issuer or subject; database failures.
+pub async fn upsert(db: impl PgExecutor<'_>, identity: &Identity) -> Result<User, DomainError> {
+    if identity.issuer.is_empty() || identity.subject.is_empty() {
+        return Err(DomainError::invalid(
+            "identity",
+            "issuer and subject are required",
+        ));
+    }
+    let display_name = identity
+        .display_name
+        .as_deref()
+        .or(identity.email.as_deref())
+        .unwrap_or(&identity.subject);
+    Ok(sqlx::query_as!(
+        User,
+        r#"INSERT INTO users (issuer, subject, email, display_name, last_seen_at)
+           VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (issuer, subject) DO UPDATE
+              SET email = EXCLUDED.email, display_name = EXCLUDED.display_name, last_seen_at = now()
+           RETURNING id, issuer, subject, email, display_name, disabled_at"#,
+        identity.issuer,
+        identity.subject,
+        identity.email,
+        display_name,
+    )
+    .fetch_one(db)
+    .await?)
+}

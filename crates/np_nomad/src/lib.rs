@@ -1,0 +1,12 @@
+//! Nomad's HTTP API: the types the console exchanges with it and, behind the `client` feature, the client.
+//!
+//! The types follow Nomad's Go `api` package (PascalCase fields, durations in nanoseconds, unknown fields
+//! tolerated) and compile to WebAssembly; the client needs a network and only builds with `client`.
+
+#[cfg(feature = "client")]
+mod client;
+
+#[cfg(feature = "client")]
+pub use client::{Nomad, NomadConfig, status::Status};
+#[cfg(feature = "client")]
+pub use np_http::Error;

@@ -1,0 +1,457 @@
+//! Configuration from environment variables, with an optional file of `NAME=value` lines.
+//!
+//! Every variable is declared once in [`vars::VARS`] (name, default, whether it is secret, what it does);
+//! `docs/CONFIGURATION.md` documents the same list and a test keeps the two in step. The environment wins over
+//! the file. Secrets are held as [`SecretString`] and print as `[redacted]`.
+
+pub mod vars;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+use vars::VARS;
+
+/// A configuration problem, naming the variable and what it accepts.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable's value does not parse.
+    #[error("{name}: {message}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// Two variables contradict or one needs another.
+    #[error("{0}")]
+    Inconsistent(String),
+    /// The configuration file cannot be read.
+    #[error("configuration file {path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// The raw values: the environment over the optional file.
+#[derive(Debug, Default, Clone)]
+pub struct Source {
+    values: BTreeMap<String, String>,
+    file: Option<PathBuf>,
+}
+
+impl Source {
+    /// Reads the process environment and, when `NP_CONFIG_FILE` is set, that file underneath it.
+    ///
+    /// # Errors
+    /// When the named file cannot be read or parsed.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_map(std::env::vars().collect())
+    }
+
+    /// As [`Source::from_env`], with `env` standing in for the process environment.
+    ///
+    /// # Errors
+    /// When the file named by `NP_CONFIG_FILE` cannot be read or parsed.
+    pub fn from_env_map(env: BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut source = Self::default();
+        if let Some(path) = env.get("NP_CONFIG_FILE").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            let entries = dotenvy::from_path_iter(&path).map_err(|e| ConfigError::File {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            for entry in entries {
+                let (key, value) = entry.map_err(|e| ConfigError::File {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                source.values.insert(key, value);
+            }
+            source.file = Some(path);
+        }
+        source.values.extend(env);
+        Ok(source)
+    }
+
+    /// A source holding exactly `pairs` (for tests).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            file: None,
+        }
+    }
+
+    /// The value of `name`, if set and not empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `NP_*` variables that are not declared: most likely typos.
+    pub fn unknown_vars(&self) -> Vec<&str> {
+        self.values
+            .keys()
+            .filter(|k| k.starts_with("NP_") && !VARS.iter().any(|v| v.name == k.as_str()))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The configuration file that was read, if any.
+    pub fn file(&self) -> Option<&PathBuf> {
+        self.file.as_ref()
+    }
+
+    fn value_or_default(&self, name: &'static str) -> Option<&str> {
+        self.get(name).or_else(|| vars::default_of(name))
+    }
+
+    fn parse<T: FromStr>(
+        &self,
+        name: &'static str,
+        expected: &str,
+    ) -> Result<Option<T>, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.value_or_default(name)
+            .map(|raw| {
+                raw.parse::<T>().map_err(|e| ConfigError::Invalid {
+                    name,
+                    message: format!("{raw:?} is not {expected} ({e})"),
+                })
+            })
+            .transpose()
+    }
+
+    fn required<T: FromStr>(&self, name: &'static str, expected: &str) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.parse(name, expected)?
+            .ok_or_else(|| ConfigError::Invalid {
+                name,
+                message: format!("required: {expected}"),
+            })
+    }
+
+    fn secret(&self, name: &'static str) -> Option<SecretString> {
+        self.get(name).map(|v| SecretString::from(v.to_owned()))
+    }
+
+    fn url(&self, name: &'static str) -> Result<Option<Url>, ConfigError> {
+        let Some(url) = self.parse::<Url>(name, "an absolute http(s) URL")? else {
+            return Ok(None);
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError::Invalid {
+                name,
+                message: format!("{url} must use http or https"),
+            });
+        }
+        Ok(Some(url))
+    }
+
+    fn seconds(&self, name: &'static str) -> Result<Duration, ConfigError> {
+        let secs: u64 = self.required(name, "a whole number of seconds")?;
+        Ok(Duration::from_secs(secs))
+    }
+}
+
+/// How the console finds its database.
+#[derive(Debug, Clone)]
+pub enum DatabaseConfig {
+    /// An operator-provided database.
+    Url(SecretString),
+    /// A private cluster started under the data folder.
+    Private {
+        /// Where the cluster lives.
+        data_dir: PathBuf,
+        /// Where the PostgreSQL binaries are, if not found automatically.
+        bin_dir: Option<PathBuf>,
+    },
+}
+
+/// Nomad connection settings.
+#[derive(Debug, Clone)]
+pub struct NomadSettings {
+    /// Agent address.
+    pub address: Url,
+    /// Platform token (management), when ACLs are on.
+    pub token: Option<SecretString>,
+    /// Region, if not the agent's own.
+    pub region: Option<String>,
+    /// Cap on concurrent requests.
+    pub max_connections: usize,
+}
+
+/// Consul connection settings.
+#[derive(Debug, Clone)]
+pub struct ConsulSettings {
+    /// Agent address.
+    pub address: Url,
+    /// Token, when ACLs are on.
+    pub token: Option<SecretString>,
+}
+
+/// OpenObserve connection settings.
+#[derive(Debug, Clone)]
+pub struct OpenObserveSettings {
+    /// Base URL.
+    pub address: Url,
+    /// Organisation.
+    pub org: String,
+    /// User (e-mail or service account).
+    pub user: String,
+    /// Password or token.
+    pub password: SecretString,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line (for log shippers).
+    Json,
+}
+
+/// The console's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// The database.
+    pub database: DatabaseConfig,
+    /// Pool size.
+    pub db_max_connections: u32,
+    /// Nomad, if configured.
+    pub nomad: Option<NomadSettings>,
+    /// Consul, if configured.
+    pub consul: Option<ConsulSettings>,
+    /// OpenObserve, if configured.
+    pub openobserve: Option<OpenObserveSettings>,
+    /// Time limit for ordinary upstream requests.
+    pub upstream_timeout: Duration,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log_filter: String,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Builds the configuration from `source`, checking every value.
+    ///
+    /// # Errors
+    /// The first invalid or inconsistent variable.
+    pub fn from_source(source: &Source) -> Result<Self, ConfigError> {
+        let listen = source.required("NP_LISTEN", "an address like 127.0.0.1:3000")?;
+        let database = match source.secret("DATABASE_URL") {
+            Some(url) => DatabaseConfig::Url(url),
+            None => DatabaseConfig::Private {
+                data_dir: source.required("NP_DATA_DIR", "a folder path")?,
+                bin_dir: source.parse("NP_PG_BIN_DIR", "a folder path")?,
+            },
+        };
+        let db_max_connections =
+            source.required("NP_DB_MAX_CONNECTIONS", "a number of connections")?;
+        if db_max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                name: "NP_DB_MAX_CONNECTIONS",
+                message: "must be at least 1".into(),
+            });
+        }
+
+        let nomad = source
+            .url("NP_NOMAD_ADDR")?
+            .map(|address| -> Result<_, ConfigError> {
+                Ok(NomadSettings {
+                    address,
+                    token: source.secret("NP_NOMAD_TOKEN"),
+                    region: source.get("NP_NOMAD_REGION").map(str::to_owned),
+                    max_connections: source
+                        .required("NP_NOMAD_MAX_CONNECTIONS", "a number of connections")?,
+                })
+            })
+            .transpose()?;
+        let consul = source.url("NP_CONSUL_ADDR")?.map(|address| ConsulSettings {
+            address,
+            token: source.secret("NP_CONSUL_TOKEN"),
+        });
+        let openobserve = match source.url("NP_OPENOBSERVE_URL")? {
+            None => None,
+            Some(address) => {
+                let (Some(user), Some(password)) = (
+                    source.get("NP_OPENOBSERVE_USER"),
+                    source.secret("NP_OPENOBSERVE_PASSWORD"),
+                ) else {
+                    return Err(ConfigError::Inconsistent(
+                        "NP_OPENOBSERVE_URL is set, so NP_OPENOBSERVE_USER and NP_OPENOBSERVE_PASSWORD are required"
+                            .into(),
+                    ));
+                };
+                Some(OpenObserveSettings {
+                    address,
+                    org: source.required("NP_OPENOBSERVE_ORG", "an organisation name")?,
+                    user: user.to_owned(),
+                    password,
+                })
+            }
+        };
+
+        let log_format = match source.value_or_default("NP_LOG_FORMAT") {
+            Some("json") => LogFormat::Json,
+            Some("pretty") | None => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "NP_LOG_FORMAT",
+                    message: format!("{other:?} is not one of: pretty, json"),
+                });
+            }
+        };
+
+        Ok(Self {
+            listen,
+            database,
+            db_max_connections,
+            nomad,
+            consul,
+            openobserve,
+            upstream_timeout: source.seconds("NP_UPSTREAM_TIMEOUT_SECS")?,
+            log_filter: source.required("NP_LOG", "a log filter such as info or np=debug")?,
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_source(&Source::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_give_a_local_console_with_a_private_database() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert!(
+            matches!(&c.database, DatabaseConfig::Private { data_dir, .. } if data_dir.ends_with(".data"))
+        );
+        assert!(c.nomad.is_none() && c.consul.is_none() && c.openobserve.is_none());
+        assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn a_database_url_replaces_the_private_cluster() {
+        let c = config(&[("DATABASE_URL", "postgres://u:p@db/np")]).unwrap();
+        assert!(matches!(c.database, DatabaseConfig::Url(_)));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable_and_what_it_accepts() {
+        let err = config(&[("NP_LISTEN", "localhost")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("NP_LISTEN: \"localhost\" is not an address like 127.0.0.1:3000"),
+            "{err}"
+        );
+        let err = config(&[("NP_NOMAD_ADDR", "ftp://x")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "NP_NOMAD_ADDR: ftp://x/ must use http or https");
+        let err = config(&[("NP_LOG_FORMAT", "xml")]).unwrap_err().to_string();
+        assert_eq!(err, "NP_LOG_FORMAT: \"xml\" is not one of: pretty, json");
+        let err = config(&[("NP_DB_MAX_CONNECTIONS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "NP_DB_MAX_CONNECTIONS: must be at least 1");
+    }
+
+    #[test]
+    fn openobserve_needs_credentials() {
+        let err = config(&[("NP_OPENOBSERVE_URL", "http://o2:5080")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Inconsistent(_)));
+        let c = config(&[
+            ("NP_OPENOBSERVE_URL", "http://o2:5080"),
+            ("NP_OPENOBSERVE_USER", "root@example.com"),
+            ("NP_OPENOBSERVE_PASSWORD", "pw"),
+        ])
+        .unwrap();
+        assert_eq!(c.openobserve.unwrap().org, "default");
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://u:hunter2@db/np"),
+            ("NP_NOMAD_ADDR", "http://127.0.0.1:4646"),
+            ("NP_NOMAD_TOKEN", "s3cr3t-nomad"),
+            ("NP_CONSUL_ADDR", "http://127.0.0.1:8500"),
+            ("NP_CONSUL_TOKEN", "s3cr3t-consul"),
+            ("NP_OPENOBSERVE_URL", "http://o2:5080"),
+            ("NP_OPENOBSERVE_USER", "root@example.com"),
+            ("NP_OPENOBSERVE_PASSWORD", "s3cr3t-o2"),
+        ])
+        .unwrap();
+        let debug = format!("{c:?}");
+        for secret in ["hunter2", "s3cr3t-nomad", "s3cr3t-consul", "s3cr3t-o2"] {
+            assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+        }
+        assert!(
+            debug.contains("4646"),
+            "non-secret settings stay visible: {debug}"
+        );
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file_and_unknown_np_vars_are_reported() {
+        let dir = std::env::temp_dir().join(format!("np-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("np.env");
+        std::fs::write(&file, "NP_LISTEN=0.0.0.0:9000\nNP_LOG=debug\n# a comment\n").unwrap();
+        let env = [
+            ("NP_CONFIG_FILE", file.to_str().unwrap()),
+            ("NP_LOG", "warn"),
+            ("NP_LITSEN", "typo"),
+            ("HOME", "/root"),
+        ];
+        let source = Source::from_env_map(
+            env.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+        .unwrap();
+        let c = Config::from_source(&source).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.log_filter, "warn");
+        assert_eq!(source.unknown_vars(), vec!["NP_LITSEN"]);
+        assert_eq!(source.file(), Some(&file));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_unreadable_config_file_is_an_error() {
+        let env = [(
+            "NP_CONFIG_FILE".to_string(),
+            "/nonexistent/np.env".to_string(),
+        )];
+        let err = Source::from_env_map(env.into_iter().collect()).unwrap_err();
+        assert!(matches!(err, ConfigError::File { .. }), "{err}");
+    }
+}

@@ -1,0 +1,185 @@
+//! The declared configuration variables: the single list the code reads and the documentation mirrors.
+
+/// One configuration variable.
+#[derive(Debug, Clone, Copy)]
+pub struct Var {
+    /// Its name in the environment.
+    pub name: &'static str,
+    /// The value used when it is unset, if any.
+    pub default: Option<&'static str>,
+    /// Whether its value must never be printed.
+    pub secret: bool,
+    /// What it does.
+    pub help: &'static str,
+}
+
+const fn var(name: &'static str, default: Option<&'static str>, help: &'static str) -> Var {
+    Var {
+        name,
+        default,
+        secret: false,
+        help,
+    }
+}
+
+const fn secret(name: &'static str, help: &'static str) -> Var {
+    Var {
+        name,
+        default: None,
+        secret: true,
+        help,
+    }
+}
+
+/// Every variable the console reads.
+pub const VARS: &[Var] = &[
+    var(
+        "NP_CONFIG_FILE",
+        None,
+        "A file of NAME=value lines read underneath the environment.",
+    ),
+    var(
+        "NP_LISTEN",
+        Some("127.0.0.1:3000"),
+        "Address and port the console listens on.",
+    ),
+    secret(
+        "DATABASE_URL",
+        "Postgres connection URL. When unset, the console runs a private Postgres under NP_DATA_DIR.",
+    ),
+    var(
+        "NP_DATA_DIR",
+        Some(".data"),
+        "Folder for the private Postgres cluster (used when DATABASE_URL is unset).",
+    ),
+    var(
+        "NP_PG_BIN_DIR",
+        None,
+        "Folder with initdb and pg_ctl; found under /usr/lib/postgresql when unset.",
+    ),
+    var(
+        "NP_DB_MAX_CONNECTIONS",
+        Some("20"),
+        "Most database connections per console replica.",
+    ),
+    var(
+        "NP_NOMAD_ADDR",
+        None,
+        "Nomad HTTP API address, e.g. http://127.0.0.1:4646.",
+    ),
+    secret(
+        "NP_NOMAD_TOKEN",
+        "Nomad ACL token the console uses for platform operations.",
+    ),
+    var(
+        "NP_NOMAD_REGION",
+        None,
+        "Nomad region to address, when not the agent's own.",
+    ),
+    var(
+        "NP_NOMAD_MAX_CONNECTIONS",
+        Some("64"),
+        "Most concurrent requests to Nomad (Nomad answers 429 past 100 per client IP by default).",
+    ),
+    var(
+        "NP_CONSUL_ADDR",
+        None,
+        "Consul HTTP API address, e.g. http://127.0.0.1:8500.",
+    ),
+    secret(
+        "NP_CONSUL_TOKEN",
+        "Consul ACL token with read access to the catalog and health.",
+    ),
+    var(
+        "NP_OPENOBSERVE_URL",
+        None,
+        "OpenObserve base URL, e.g. http://127.0.0.1:5080.",
+    ),
+    var(
+        "NP_OPENOBSERVE_ORG",
+        Some("default"),
+        "OpenObserve organisation holding the log streams.",
+    ),
+    var(
+        "NP_OPENOBSERVE_USER",
+        None,
+        "OpenObserve user (e-mail or service account); required with the URL.",
+    ),
+    secret(
+        "NP_OPENOBSERVE_PASSWORD",
+        "OpenObserve password or service-account token; required with the URL.",
+    ),
+    var(
+        "NP_UPSTREAM_TIMEOUT_SECS",
+        Some("30"),
+        "Time limit for ordinary requests to Nomad, Consul and OpenObserve.",
+    ),
+    var(
+        "NP_LOG",
+        Some("info"),
+        "Log filter, e.g. info or info,np=debug (tracing EnvFilter syntax).",
+    ),
+    var(
+        "NP_LOG_FORMAT",
+        Some("pretty"),
+        "Log format: pretty or json.",
+    ),
+];
+
+/// The default of `name`, if it has one.
+pub fn default_of(name: &str) -> Option<&'static str> {
+    VARS.iter().find(|v| v.name == name).and_then(|v| v.default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = include_str!("../../../docs/CONFIGURATION.md");
+
+    #[test]
+    fn every_variable_is_documented_with_its_default() {
+        for var in VARS {
+            let row = DOC
+                .lines()
+                .find(|line| line.starts_with(&format!("| `{}` |", var.name)))
+                .unwrap_or_else(|| panic!("{} is missing from docs/CONFIGURATION.md", var.name));
+            let expected_default = match (var.secret, var.default) {
+                (true, _) => "secret".to_owned(),
+                (false, Some(d)) => format!("`{d}`"),
+                (false, None) => "unset".to_owned(),
+            };
+            assert!(
+                row.contains(&format!("| {expected_default} |")),
+                "{}: default should read {expected_default}",
+                var.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_documentation_lists_no_variable_the_code_does_not_read() {
+        for line in DOC.lines().filter(|l| l.starts_with("| `")) {
+            let name = line
+                .trim_start_matches("| `")
+                .split('`')
+                .next()
+                .unwrap_or_default();
+            if name.starts_with("LEPTOS_") {
+                continue; // site settings read by Leptos itself, documented for completeness
+            }
+            assert!(
+                VARS.iter().any(|v| v.name == name),
+                "{name} is documented but not read"
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = VARS.iter().map(|v| v.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), VARS.len());
+    }
+}

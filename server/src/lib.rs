@@ -1,0 +1,13 @@
+//! The np console server: configuration, database, upstream clients, router, and the command-line tool.
+//!
+//! `main.rs` is a thin command dispatcher; everything here is also used by the integration tests.
+
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod router;
+pub mod routes;
+pub mod serve;
+pub mod state;
+pub mod telemetry;
+pub mod upstreams;

@@ -1,0 +1,73 @@
+//! The `np` binary.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use np::cli::{Cli, Command};
+use np::config::{Config, ConfigError, Source, vars::VARS};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("np: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let source = Source::from_env()?;
+    match cli.command {
+        Command::Config => {
+            print_config(&source);
+            Config::from_source(&source)?;
+            Ok(())
+        }
+        Command::Serve => {
+            let config = load(&source)?;
+            runtime()?.block_on(np::serve::run(config))
+        }
+        Command::Migrate => {
+            let config = load(&source)?;
+            runtime()?.block_on(async {
+                let database = np::database::Database::open(&config.database, 2).await?;
+                tracing::info!("migrations applied");
+                database.close().await;
+                Ok(())
+            })
+        }
+    }
+}
+
+fn load(source: &Source) -> Result<Config, ConfigError> {
+    let config = Config::from_source(source)?;
+    np::telemetry::init(&config.log_filter, config.log_format);
+    if let Some(file) = source.file() {
+        tracing::info!(file = %file.display(), "read configuration file");
+    }
+    for name in source.unknown_vars() {
+        tracing::warn!(variable = name, "unknown NP_ variable ignored (a typo?)");
+    }
+    Ok(config)
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+fn print_config(source: &Source) {
+    for var in VARS {
+        let value = match (source.get(var.name), var.secret) {
+            (Some(_), true) => "[redacted]".to_owned(),
+            (Some(value), false) => value.to_owned(),
+            (None, _) => var
+                .default
+                .map_or_else(|| "(unset)".to_owned(), |d| format!("{d} (default)")),
+        };
+        println!("{}={value}", var.name);
+    }
+}

@@ -1,0 +1,63 @@
+//! `np serve`: run the console until interrupted.
+
+use anyhow::Context;
+use leptos::config::get_configuration;
+use np_domain::Services;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::database::Database;
+use crate::state::AppState;
+
+/// Opens the database, builds the clients and router, and serves until SIGINT or SIGTERM; then stops the
+/// private database cluster if it started one.
+///
+/// # Errors
+/// When the database, the listen address or the site settings are unusable.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config.database, config.db_max_connections).await?;
+    let upstreams = crate::upstreams::build(&config)?;
+    let services = Services {
+        db: database.pool.clone(),
+        upstreams,
+    };
+
+    let mut leptos_options = get_configuration(None)
+        .context("reading the Leptos site settings")?
+        .leptos_options;
+    leptos_options.site_addr = config.listen;
+    let state = AppState::new(leptos_options, services);
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!(address = %config.listen, "np console is listening on http://{}", config.listen);
+    let served = axum::serve(
+        listener,
+        crate::router::build(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    tracing::info!("shutting down");
+    database.close().await;
+    served.context("serving HTTP")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
