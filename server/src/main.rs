@@ -19,7 +19,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let source = Source::from_env()?;
-    match cli.command {
+    match cli.command.unwrap_or(Command::Serve) {
         Command::Config => {
             print_config(&source);
             Config::from_source(&source)?;

@@ -58,17 +58,28 @@ fn DependencyList(items: Vec<DependencyStatus>) -> impl IntoView {
                             ("bg-bad", item.reason.unwrap_or_else(|| "down".to_owned()))
                         }
                     };
-                    let name = item.name;
-                    let key = name.clone();
+                    let key = item.name.clone();
+                    let name = display_name(&item.name);
                     view! {
                         <li class="flex items-center gap-3 px-4 py-3 text-sm" data-dependency=key>
                             <span class=format!("inline-block h-2.5 w-2.5 rounded-full {dot}") aria-hidden="true"></span>
-                            <span class="w-32 font-medium capitalize">{name}</span>
+                            <span class="w-32 font-medium">{name}</span>
                             <span class="text-muted">{label}</span>
                         </li>
                     }
                 })
                 .collect_view()}
         </ul>
+    }
+}
+
+/// How a dependency is named on screen.
+fn display_name(name: &str) -> String {
+    match name {
+        "database" => "Database".into(),
+        "nomad" => "Nomad".into(),
+        "consul" => "Consul".into(),
+        "openobserve" => "OpenObserve".into(),
+        other => other.into(),
     }
 }
