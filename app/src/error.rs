@@ -49,6 +49,21 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// The HTTP status that fits this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound(_) => 404,
+            Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::Invalid { .. } => 422,
+            Self::Conflict(_) => 409,
+            Self::Unavailable { .. } => 503,
+            Self::Internal { .. } | Self::Transport(_) => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::error_view::ErrorPage;
 use super::tenant_switcher::TenantSwitcher;
 use super::theme::ThemePicker;
 
@@ -30,7 +31,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </div>
             </header>
             <main id="content" class="mx-auto w-full max-w-7xl flex-1 px-4 py-8">
-                {children()}
+                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{children()}</ErrorBoundary>
             </main>
             <footer class="border-t border-line py-4 text-center text-xs text-muted">
                 "np console " {env!("CARGO_PKG_VERSION")}
