@@ -3,6 +3,8 @@
 //! The types follow Nomad's Go `api` package (PascalCase fields, durations in nanoseconds, unknown fields
 //! tolerated) and compile to WebAssembly; the client needs a network and only builds with `client`.
 
+pub mod types;
+
 #[cfg(feature = "client")]
 mod client;
 

@@ -131,7 +131,10 @@ impl UpdateStrategy {
         Self {
             stagger: self.stagger.or(defaults.stagger),
             max_parallel: self.max_parallel.or(defaults.max_parallel),
-            health_check: self.health_check.clone().or_else(|| defaults.health_check.clone()),
+            health_check: self
+                .health_check
+                .clone()
+                .or_else(|| defaults.health_check.clone()),
             min_healthy_time: self.min_healthy_time.or(defaults.min_healthy_time),
             healthy_deadline: self.healthy_deadline.or(defaults.healthy_deadline),
             progress_deadline: self.progress_deadline.or(defaults.progress_deadline),

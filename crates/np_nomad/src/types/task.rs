@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::{Affinity, Constraint, Nanos, NetworkResource, Resources, Service, Spread, UpdateStrategy};
+use super::{
+    Affinity, Constraint, Nanos, NetworkResource, Resources, Service, Spread, UpdateStrategy,
+};
 
 /// A set of tasks placed together on one node (`api.TaskGroup`).
 #[skip_serializing_none]
