@@ -124,6 +124,14 @@ impl Upstream {
         })
     }
 
+    /// The same upstream with other credentials; the connection pool and the connection cap are shared.
+    pub fn with_auth(&self, auth: Auth) -> Self {
+        Self {
+            auth,
+            ..self.clone()
+        }
+    }
+
     /// The upstream's name.
     pub fn name(&self) -> &'static str {
         self.name

@@ -9,6 +9,9 @@ pub mod types;
 mod client;
 
 #[cfg(feature = "client")]
-pub use client::{Nomad, NomadConfig, status::Status};
+pub use client::{
+    Nomad, NomadConfig, QueryMeta, QueryOptions, WriteMeta, WriteOptions, acl, allocations,
+    deployments, evaluations, events, jobs, namespaces, nodes, status, variables,
+};
 #[cfg(feature = "client")]
 pub use np_http::Error;

@@ -1,0 +1,444 @@
+//! Operator actions: stop or purge a job, scale, revert, mark stable, promote, fail or pause a deployment,
+//! stop or restart an allocation.
+
+use np_nomad::types::{
+    AllocStopResponse, DeploymentUpdateResponse, EvalResponse, JobRevertRequest,
+    JobStabilityResponse, ScalingRequest, TaskEvent,
+};
+
+use super::register::store_version;
+use super::{ApiError, deployments, evaluate, placement};
+use crate::state::{Cluster, JobKey, now_nanos};
+
+fn job_not_found() -> ApiError {
+    ApiError::not_found("job not found")
+}
+
+/// `DELETE /v1/job/:id`: stops the job (a new version with `Stop`), or with `purge` removes it entirely.
+pub(crate) fn stop_job(
+    cluster: &mut Cluster,
+    key: &JobKey,
+    purge: bool,
+) -> Result<EvalResponse, ApiError> {
+    let record = cluster.jobs.get(key).ok_or_else(job_not_found)?;
+    if record.current().stop != Some(true) {
+        let mut stopped = record.current().clone();
+        stopped.stop = Some(true);
+        store_version(cluster, key, stopped, None);
+    }
+    let eval = evaluate(cluster, key, "job-deregister");
+    let job_modify_index = cluster
+        .jobs
+        .get(key)
+        .and_then(|r| r.current().job_modify_index)
+        .unwrap_or_default();
+    if purge {
+        let ids: Vec<String> = cluster
+            .allocs
+            .values()
+            .filter(|a| a.alloc.job_id == key.id && a.alloc.namespace == key.namespace)
+            .map(|a| a.alloc.id.clone())
+            .collect();
+        for id in ids {
+            if let Some(record) = cluster.allocs.remove(&id)
+                && let Some(handle) = record.workload
+            {
+                handle.abort();
+            }
+            cluster.logs.remove_alloc(&id);
+        }
+        cluster
+            .deployments
+            .retain(|_, d| !(d.job_id == key.id && d.namespace == key.namespace));
+        cluster.jobs.remove(key);
+        cluster.dirty.remove(key);
+        cluster.bump();
+        cluster.emit(
+            "Job",
+            "JobDeregistered",
+            &key.id,
+            &key.namespace,
+            vec![key.id.clone()],
+            serde_json::json!({"Job": {"ID": key.id, "Namespace": key.namespace}}),
+        );
+    }
+    Ok(EvalResponse {
+        eval_id: eval.id,
+        eval_create_index: eval.create_index,
+        job_modify_index,
+        warnings: String::new(),
+    })
+}
+
+/// `POST /v1/job/:id/scale`: a new version with the group's count, within its scaling bounds.
+pub(crate) fn scale(
+    cluster: &mut Cluster,
+    key: &JobKey,
+    request: &ScalingRequest,
+) -> Result<EvalResponse, ApiError> {
+    let record = cluster.jobs.get(key).ok_or_else(job_not_found)?;
+    let group_name = request.target.get("Group").cloned().unwrap_or_default();
+    let mut job = record.current().clone();
+    let Some(group) = job
+        .task_groups
+        .iter_mut()
+        .flatten()
+        .find(|g| g.name.as_deref() == Some(group_name.as_str()))
+    else {
+        return Err(ApiError::bad_request(format!(
+            "task group {group_name:?} specified for scaling does not exist in job"
+        )));
+    };
+    let Some(count) = request.count else {
+        return Err(ApiError::bad_request(
+            "scaling action without a count only records an event",
+        ));
+    };
+    if count < 0 {
+        return Err(ApiError::bad_request(
+            "scaling action count can't be negative",
+        ));
+    }
+    if let Some(scaling) = &group.scaling {
+        if scaling.min.is_some_and(|min| count < min) {
+            return Err(ApiError::bad_request(format!(
+                "group count was less than scaling policy minimum: {count} < {}",
+                scaling.min.unwrap_or(0)
+            )));
+        }
+        if scaling.max.is_some_and(|max| count > max) {
+            return Err(ApiError::bad_request(format!(
+                "group count was greater than scaling policy maximum: {count} > {}",
+                scaling.max.unwrap_or(0)
+            )));
+        }
+    }
+    if let Some(expected) = request.job_modify_index
+        && record.current().job_modify_index != Some(expected)
+    {
+        return Err(ApiError::bad_request(format!(
+            "job modify index {expected} does not match the current index {}",
+            record.current().job_modify_index.unwrap_or_default()
+        )));
+    }
+    let active = cluster.deployments.values().any(|d| {
+        d.job_id == key.id
+            && d.namespace == key.namespace
+            && !d.is_terminal()
+            && d.status != "paused"
+    });
+    if active {
+        return Err(ApiError::bad_request(
+            "job scaling blocked due to active deployment",
+        ));
+    }
+    group.count = Some(count);
+    store_version(cluster, key, job, None);
+    let eval = evaluate(cluster, key, "job-scaling");
+    let job_modify_index = cluster
+        .jobs
+        .get(key)
+        .and_then(|r| r.current().job_modify_index)
+        .unwrap_or_default();
+    Ok(EvalResponse {
+        eval_id: eval.id,
+        eval_create_index: eval.create_index,
+        job_modify_index,
+        warnings: String::new(),
+    })
+}
+
+/// `POST /v1/job/:id/revert`: re-registers an earlier version's specification as a new version.
+pub(crate) fn revert(
+    cluster: &mut Cluster,
+    key: &JobKey,
+    request: &JobRevertRequest,
+) -> Result<EvalResponse, ApiError> {
+    let record = cluster.jobs.get(key).ok_or_else(job_not_found)?;
+    let current = record.current().version.unwrap_or(0);
+    if let Some(prior) = request.enforce_prior_version
+        && prior != current
+    {
+        return Err(ApiError::bad_request(format!(
+            "Current job has version {current}; enforcing version {prior}"
+        )));
+    }
+    if request.job_version == current {
+        return Err(ApiError::bad_request(format!(
+            "can't revert to current version {current}"
+        )));
+    }
+    let target = record
+        .version(request.job_version)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "job {:?} in namespace {:?} at version {} not found",
+                key.id, key.namespace, request.job_version
+            ))
+        })?;
+    let mut spec = target;
+    spec.stop = Some(false);
+    store_version(cluster, key, spec, None);
+    let eval = evaluate(cluster, key, "job-register");
+    let job_modify_index = cluster
+        .jobs
+        .get(key)
+        .and_then(|r| r.current().job_modify_index)
+        .unwrap_or_default();
+    Ok(EvalResponse {
+        eval_id: eval.id,
+        eval_create_index: eval.create_index,
+        job_modify_index,
+        warnings: String::new(),
+    })
+}
+
+/// `POST /v1/job/:id/stable`.
+pub(crate) fn set_stable(
+    cluster: &mut Cluster,
+    key: &JobKey,
+    version: u64,
+    stable: bool,
+) -> Result<JobStabilityResponse, ApiError> {
+    let index = cluster.bump();
+    let record = cluster.jobs.get_mut(key).ok_or_else(job_not_found)?;
+    let job = record
+        .versions
+        .iter_mut()
+        .find(|j| j.version == Some(version))
+        .ok_or_else(|| ApiError::not_found("job version not found"))?;
+    job.stable = Some(stable);
+    job.modify_index = Some(index);
+    Ok(JobStabilityResponse {
+        job_modify_index: record.current().job_modify_index.unwrap_or_default(),
+    })
+}
+
+fn deployment_answer(
+    cluster: &mut Cluster,
+    id: &str,
+    eval_for: &JobKey,
+) -> DeploymentUpdateResponse {
+    let eval = evaluate(cluster, eval_for, "deployment-watcher");
+    let modify = cluster
+        .deployments
+        .get(id)
+        .map(|d| d.modify_index)
+        .unwrap_or_default();
+    DeploymentUpdateResponse {
+        eval_id: eval.id,
+        eval_create_index: eval.create_index,
+        deployment_modify_index: modify,
+        reverted_job_version: None,
+        index: cluster.index,
+    }
+}
+
+/// `POST /v1/deployment/promote/:id`.
+pub(crate) fn promote_deployment(
+    cluster: &mut Cluster,
+    id: &str,
+    groups: Option<&[String]>,
+) -> Result<DeploymentUpdateResponse, ApiError> {
+    let deployment = cluster
+        .deployments
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("deployment not found"))?;
+    if deployment.status != "running" {
+        return Err(ApiError::bad_request(format!(
+            "can't promote terminal deployment with status {:?}",
+            deployment.status
+        )));
+    }
+    let targets: Vec<String> = deployment
+        .task_groups
+        .iter()
+        .filter(|(name, state)| {
+            state.desired_canaries > 0 && groups.is_none_or(|g| g.contains(name))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    if targets.is_empty() {
+        return Err(ApiError::bad_request("no canaries to promote"));
+    }
+    for name in &targets {
+        let state = &deployment.task_groups[name];
+        let healthy = cluster
+            .allocs
+            .values()
+            .filter(|a| a.alloc.deployment_id == id && &a.alloc.task_group == name && a.is_canary())
+            .filter(|a| a.alloc.deployment_status.as_ref().and_then(|s| s.healthy) == Some(true))
+            .count() as i64;
+        if healthy < state.desired_canaries {
+            return Err(ApiError::bad_request(format!(
+                "Task group {name:?} has {healthy}/{} healthy allocations",
+                state.desired_canaries
+            )));
+        }
+    }
+    let index = cluster.bump();
+    let key = JobKey::new(&deployment.namespace, &deployment.job_id);
+    if let Some(d) = cluster.deployments.get_mut(id) {
+        for name in &targets {
+            if let Some(state) = d.task_groups.get_mut(name) {
+                state.promoted = true;
+            }
+        }
+        d.status_description = "Deployment is running".into();
+        d.modify_index = index;
+        let payload = serde_json::json!({"Deployment": d});
+        cluster.emit(
+            "Deployment",
+            "DeploymentPromotion",
+            id,
+            &key.namespace,
+            vec![key.id.clone()],
+            payload,
+        );
+    }
+    Ok(deployment_answer(cluster, id, &key))
+}
+
+/// `POST /v1/deployment/fail/:id`: fails it and rolls back when the job has auto-revert.
+pub(crate) fn fail_deployment(
+    cluster: &mut Cluster,
+    id: &str,
+) -> Result<DeploymentUpdateResponse, ApiError> {
+    let deployment = cluster
+        .deployments
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("deployment not found"))?;
+    if deployment.is_terminal() {
+        return Err(ApiError::bad_request(format!(
+            "can't fail terminal deployment with status {:?}",
+            deployment.status
+        )));
+    }
+    let key = JobKey::new(&deployment.namespace, &deployment.job_id);
+    let revert = deployment.task_groups.values().any(|s| s.auto_revert);
+    let reverted = deployments::fail(cluster, id, "Deployment marked as failed", revert);
+    let mut answer = deployment_answer(cluster, id, &key);
+    answer.reverted_job_version = reverted;
+    Ok(answer)
+}
+
+/// `POST /v1/deployment/pause/:id`.
+pub(crate) fn pause_deployment(
+    cluster: &mut Cluster,
+    id: &str,
+    pause: bool,
+) -> Result<DeploymentUpdateResponse, ApiError> {
+    let deployment = cluster
+        .deployments
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("deployment not found"))?;
+    if deployment.is_terminal() {
+        return Err(ApiError::bad_request(format!(
+            "can't pause terminal deployment with status {:?}",
+            deployment.status
+        )));
+    }
+    let index = cluster.bump();
+    let key = JobKey::new(&deployment.namespace, &deployment.job_id);
+    if let Some(d) = cluster.deployments.get_mut(id) {
+        d.status = if pause { "paused" } else { "running" }.into();
+        d.status_description = if pause {
+            "Deployment is paused"
+        } else {
+            "Deployment is running"
+        }
+        .into();
+        d.modify_index = index;
+        let payload = serde_json::json!({"Deployment": d});
+        cluster.emit(
+            "Deployment",
+            "DeploymentStatusUpdate",
+            id,
+            &key.namespace,
+            vec![key.id.clone()],
+            payload,
+        );
+    }
+    Ok(deployment_answer(cluster, id, &key))
+}
+
+/// `POST /v1/allocation/:id/stop`: stops it; the scheduler places a replacement.
+pub(crate) fn stop_alloc(cluster: &mut Cluster, id: &str) -> Result<AllocStopResponse, ApiError> {
+    let record = cluster
+        .allocs
+        .get(id)
+        .ok_or_else(|| ApiError::not_found("alloc not found"))?;
+    let key = JobKey::new(&record.alloc.namespace, &record.alloc.job_id);
+    placement::request_stop(cluster, id, "alloc was stopped by the user");
+    if let Some(record) = cluster.allocs.get_mut(id) {
+        // The stopped allocation is migrated: its replacement must be placed, not counted as still running.
+        record.alloc.desired_description = "alloc was stopped by the user".into();
+    }
+    let eval = evaluate(cluster, &key, "alloc-stop");
+    Ok(AllocStopResponse {
+        eval_id: eval.id,
+        index: cluster.index,
+    })
+}
+
+/// `POST /v1/client/allocation/:id/restart`: restarts one task or all, in place.
+pub(crate) fn restart_alloc(
+    cluster: &mut Cluster,
+    id: &str,
+    task: Option<&str>,
+) -> Result<(), ApiError> {
+    let record = cluster
+        .allocs
+        .get(id)
+        .ok_or_else(|| ApiError::not_found("Unknown allocation"))?;
+    if record.alloc.client_status != "running" {
+        return Err(ApiError::bad_request("Task not running"));
+    }
+    if let Some(task) = task
+        && !record
+            .alloc
+            .task_states
+            .as_ref()
+            .is_some_and(|s| s.contains_key(task))
+    {
+        return Err(ApiError::bad_request(format!(
+            "Failed to restart task {task:?}: task not found"
+        )));
+    }
+    let now = now_nanos();
+    let delay = cluster.config.start_delay.as_nanos() as i64 / 2;
+    let index = cluster.bump();
+    let record = cluster.allocs.get_mut(id).expect("checked above");
+    if let Some(handle) = record.workload.take() {
+        handle.abort();
+    }
+    record.phase = crate::state::Phase::Restarting { at: now + delay };
+    for (name, state) in record.alloc.task_states.iter_mut().flatten() {
+        if task.is_none_or(|t| t == name) {
+            state.restarts += 1;
+            state.last_restart = Some(crate::state::rfc3339(now));
+            state.events.get_or_insert_with(Vec::new).push(TaskEvent {
+                event_type: "Restart Signaled".into(),
+                time: now,
+                display_message: "User requested task to restart".into(),
+                ..TaskEvent::default()
+            });
+        }
+    }
+    record.alloc.modify_index = index;
+    let key = JobKey::new(&record.alloc.namespace, &record.alloc.job_id);
+    let payload = serde_json::json!({"Allocation": record.alloc});
+    cluster.emit(
+        "Allocation",
+        "AllocationUpdated",
+        id,
+        &key.namespace,
+        vec![key.id.clone()],
+        payload,
+    );
+    Ok(())
+}
