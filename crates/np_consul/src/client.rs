@@ -1,11 +1,15 @@
 //! The Consul client: one [`Consul`] value per token, with a handle per resource.
 
+pub mod catalog;
+pub mod health;
+pub mod kv;
 pub mod status;
 
 use std::time::Duration;
 
-use np_http::{Auth, HeaderName, Upstream, UpstreamConfig, Url};
+use np_http::{Auth, Blocking, HeaderName, Method, Upstream, UpstreamConfig, Url};
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 
 use crate::Error;
 
@@ -32,6 +36,48 @@ impl ConsulConfig {
             max_connections: 32,
         }
     }
+}
+
+/// Options of a read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// Blocking position.
+    pub blocking: Blocking,
+    /// Datacenter, if not the agent's.
+    pub datacenter: Option<String>,
+    /// bexpr filter.
+    pub filter: Option<String>,
+}
+
+impl QueryOptions {
+    /// Blocks until Consul's index passes `index`, for at most `wait`.
+    pub fn blocking(index: u64, wait: Duration) -> Self {
+        Self {
+            blocking: Blocking {
+                index,
+                wait: Some(wait),
+            },
+            ..Self::default()
+        }
+    }
+
+    fn params(&self) -> Vec<(String, String)> {
+        let mut params = self.blocking.params();
+        if let Some(dc) = &self.datacenter {
+            params.push(("dc".into(), dc.clone()));
+        }
+        if let Some(filter) = &self.filter {
+            params.push(("filter".into(), filter.clone()));
+        }
+        params
+    }
+}
+
+/// What Consul says about a read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryMeta {
+    /// `X-Consul-Index`: pass it to the next blocking query.
+    pub last_index: u64,
 }
 
 /// A Consul API client.
@@ -62,8 +108,47 @@ impl Consul {
         Ok(Self { http })
     }
 
+    /// The service catalog.
+    pub fn catalog(&self) -> catalog::Catalog<'_> {
+        catalog::Catalog { client: self }
+    }
+
+    /// Health of service instances.
+    pub fn health(&self) -> health::Health<'_> {
+        health::Health { client: self }
+    }
+
+    /// The key/value store.
+    pub fn kv(&self) -> kv::Kv<'_> {
+        kv::Kv { client: self }
+    }
+
     /// The cluster status endpoints.
     pub fn status(&self) -> status::Status<'_> {
         status::Status { client: self }
+    }
+
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &QueryOptions,
+        extra: &[(&str, &str)],
+    ) -> Result<(T, QueryMeta), Error> {
+        let mut params = query.params();
+        params.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let mut request = self.http.request(Method::GET, segments).query(&params);
+        if let Some(limit) = query.blocking.timeout() {
+            request = request.timeout(limit);
+        }
+        let reply = self.http.json::<T>(request).await?;
+        let last_index = reply
+            .header("x-consul-index")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok((reply.value, QueryMeta { last_index }))
     }
 }

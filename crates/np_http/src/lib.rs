@@ -4,9 +4,11 @@
 //! timeout and a cap on concurrent connections. Paths are built from segments, each percent-encoded, so a job ID
 //! such as `../acl` cannot escape its place in the URL. Failed requests keep the upstream's status and body.
 
+mod blocking;
 mod error;
 mod upstream;
 
+pub use blocking::Blocking;
 pub use error::Error;
 pub use upstream::{Auth, Reply, Response, Upstream, UpstreamConfig};
 

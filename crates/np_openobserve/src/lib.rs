@@ -1,4 +1,12 @@
-//! OpenObserve's API: search requests and results and, behind the `client` feature, the client.
+//! OpenObserve's API: search requests and results, the log-query builder and, behind the `client` feature,
+//! the client.
+//!
+//! OpenObserve's open-source edition has no per-stream access control, so the console builds every query
+//! itself from typed parts ([`query::LogQuery`]): the tenant's namespace predicate is always there, and user
+//! text only ever appears inside escaped string literals.
+
+pub mod query;
+pub mod types;
 
 #[cfg(feature = "client")]
 mod client;

@@ -61,11 +61,8 @@ impl QueryOptions {
         if let Some(region) = self.region.as_deref().or(default_region) {
             push("region", region.to_owned());
         }
-        if self.wait_index > 0 {
-            push("index", self.wait_index.to_string());
-            if let Some(wait) = self.wait_time {
-                push("wait", format!("{}ms", wait.as_millis()));
-            }
+        for (name, value) in self.blocking_part().params() {
+            push(&name, value);
         }
         if let Some(prefix) = &self.prefix {
             push("prefix", prefix.clone());
@@ -86,13 +83,17 @@ impl QueryOptions {
         params
     }
 
+    /// The blocking part of the query.
+    pub(crate) fn blocking_part(&self) -> np_http::Blocking {
+        np_http::Blocking {
+            index: self.wait_index,
+            wait: self.wait_time,
+        }
+    }
+
     /// For a blocking query: its wait plus Nomad's jitter (up to wait/16) plus a margin.
     pub(crate) fn blocking_timeout(&self) -> Option<Duration> {
-        if self.wait_index == 0 {
-            return None;
-        }
-        let wait = self.wait_time.unwrap_or(Duration::from_secs(300));
-        Some(wait + wait / 16 + Duration::from_secs(10))
+        self.blocking_part().timeout()
     }
 }
 

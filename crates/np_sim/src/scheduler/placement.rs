@@ -533,8 +533,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             .is_some_and(|a| a.wants_to_run() && !a.is_terminal())
     };
 
-    // Allocations of groups that no longer exist stop; unchanged groups move to the new version in place.
+    // Which groups have allocations of an older, destructively different version (they need replacing).
     let mut has_old = BTreeMap::new();
+    let mut in_place = Vec::new();
     for id in &alloc_ids {
         if !live(cluster, id) {
             continue;
@@ -553,17 +554,10 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
         if alloc_version == version {
             continue;
         }
-        let destructive = group_destructive(&cluster.allocs[id].group, group);
-        if destructive {
+        if group_destructive(&cluster.allocs[id].group, group) {
             has_old.insert(group_name, true);
         } else {
-            let index = cluster.bump();
-            let update = group_update(&job, group);
-            let record = cluster.allocs.get_mut(id).expect("checked above");
-            record.alloc.job_version = version;
-            record.group = group.clone();
-            record.update = update;
-            record.alloc.modify_index = index;
+            in_place.push((id.clone(), group.clone()));
         }
     }
 
@@ -579,6 +573,32 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             .any(|g| group_update(&job, g).max_parallel.unwrap_or(0) > 0);
         if wants {
             deployment = Some(create_deployment(cluster, &job, key, &has_old));
+        }
+    }
+
+    // Unchanged groups move to the new version in place; like Nomad, they join the new deployment and keep
+    // the health they had.
+    for (id, group) in in_place {
+        let index = cluster.bump();
+        let update = group_update(&job, &group);
+        let record = cluster.allocs.get_mut(&id).expect("collected above");
+        record.alloc.job_version = version;
+        record.group = group;
+        record.update = update;
+        record.alloc.modify_index = index;
+        if let Some(d) = &deployment {
+            record.alloc.deployment_id = d.id.clone();
+            let status = record
+                .alloc
+                .deployment_status
+                .get_or_insert_with(Default::default);
+            status.canary = false;
+            status.modify_index = index;
+            if status.healthy != Some(true) {
+                // Health not yet proven is judged again within this deployment's deadline.
+                status.healthy = None;
+                record.healthy_deadline = None;
+            }
         }
     }
 

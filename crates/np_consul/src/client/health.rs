@@ -1,0 +1,47 @@
+//! `/v1/health`: service instances with their checks.
+
+use super::{QueryMeta, QueryOptions};
+use crate::types::{HealthCheck, ServiceEntry};
+use crate::{Consul, Error};
+
+/// The health endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Health<'a> {
+    pub(crate) client: &'a Consul,
+}
+
+impl Health<'_> {
+    /// The instances of `name` with node and instance checks; `passing_only` drops instances with a failing check.
+    ///
+    /// # Errors
+    /// Transport and status errors.
+    pub async fn service(
+        &self,
+        name: &str,
+        passing_only: bool,
+        query: &QueryOptions,
+    ) -> Result<(Vec<ServiceEntry>, QueryMeta), Error> {
+        let extra: &[(&str, &str)] = if passing_only {
+            &[("passing", "true")]
+        } else {
+            &[]
+        };
+        self.client
+            .get(&["v1", "health", "service", name], query, extra)
+            .await
+    }
+
+    /// The checks of every instance of `name`.
+    ///
+    /// # Errors
+    /// Transport and status errors.
+    pub async fn checks(
+        &self,
+        name: &str,
+        query: &QueryOptions,
+    ) -> Result<(Vec<HealthCheck>, QueryMeta), Error> {
+        self.client
+            .get(&["v1", "health", "checks", name], query, &[])
+            .await
+    }
+}

@@ -1,0 +1,7 @@
+//! The simulator driven only through its HTTP APIs, with the console's own clients.
+
+mod consul;
+mod faults;
+mod nomad;
+mod openobserve;
+mod support;
