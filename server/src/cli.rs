@@ -20,4 +20,26 @@ pub enum Command {
     Migrate,
     /// Print the effective configuration, with secrets redacted.
     Config,
+    /// Run the cluster simulator: Nomad, Consul and OpenObserve APIs on loopback, for the local demo.
+    Sim(SimArgs),
+}
+
+/// Options of `np sim`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Port of the simulated Nomad API.
+    #[arg(long, default_value_t = 4646)]
+    pub nomad_port: u16,
+    /// Port of the simulated Consul API.
+    #[arg(long, default_value_t = 8500)]
+    pub consul_port: u16,
+    /// Port of the simulated OpenObserve API.
+    #[arg(long, default_value_t = 5080)]
+    pub openobserve_port: u16,
+    /// Multiplies Nomad's timings (deadlines, healthy times, restart delays): 1.0 is real time.
+    #[arg(long, default_value_t = 0.25)]
+    pub time_scale: f64,
+    /// Number of simulated client nodes.
+    #[arg(long, default_value_t = 3)]
+    pub nodes: usize,
 }

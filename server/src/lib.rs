@@ -8,6 +8,7 @@ pub mod database;
 pub mod router;
 pub mod routes;
 pub mod serve;
+pub mod sim;
 pub mod state;
 pub mod telemetry;
 pub mod upstreams;

@@ -29,6 +29,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load(&source)?;
             runtime()?.block_on(np::serve::run(config))
         }
+        Command::Sim(args) => {
+            np::telemetry::init(
+                source.get("NP_LOG").unwrap_or("info"),
+                np::config::LogFormat::Pretty,
+            );
+            runtime()?.block_on(np::sim::run(args))
+        }
         Command::Migrate => {
             let config = load(&source)?;
             runtime()?.block_on(async {

@@ -182,3 +182,34 @@ async fn every_response_carries_a_request_id_and_security_headers(pool: PgPool) 
         "an incoming id is kept"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn readyz_is_ready_when_every_upstream_answers(pool: PgPool) {
+    use np_consul::{Consul, ConsulConfig};
+    use np_openobserve::{OpenObserve, OpenObserveConfig};
+
+    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let upstreams = Upstreams {
+        nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
+        consul: Some(Consul::new(ConsulConfig::new(sim.consul_url().parse().unwrap())).unwrap()),
+        openobserve: Some(
+            OpenObserve::new(OpenObserveConfig {
+                address: sim.openobserve_url().parse().unwrap(),
+                org: "default".into(),
+                user: "root@example.com".into(),
+                password: secrecy::SecretString::from("np-sim-password".to_owned()),
+                timeout: std::time::Duration::from_secs(5),
+                max_connections: 2,
+            })
+            .unwrap(),
+        ),
+    };
+    let (status, _, body) = get(&router(pool, upstreams), "/readyz", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let report: Value = serde_json::from_str(&body).unwrap();
+    for check in report["checks"].as_array().unwrap() {
+        assert_eq!(check["state"]["state"], "ok", "{check}");
+    }
+}

@@ -211,7 +211,7 @@ impl EventCursor {
             .filter(|e| self.topics.iter().any(|t| t.matches(e)))
             .cloned()
             .collect();
-        (!events.is_empty()).then(|| EventBatch {
+        (!events.is_empty()).then_some(EventBatch {
             index: batch.index,
             events,
         })

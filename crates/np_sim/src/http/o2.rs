@@ -26,19 +26,20 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-fn authorized(s: &Shared, headers: &HeaderMap, org: &str) -> Result<(), Response> {
+/// The refusal for a request without the right credentials or for an unknown organisation, if any.
+fn refusal(s: &Shared, headers: &HeaderMap, org: &str) -> Option<Response> {
     let expected = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", s.config.o2_user, s.config.o2_password));
     if header(headers, "authorization") != Some(format!("Basic {expected}").as_str()) {
-        return Err(error(StatusCode::UNAUTHORIZED, "Unauthorized Access"));
+        return Some(error(StatusCode::UNAUTHORIZED, "Unauthorized Access"));
     }
     if org != s.config.o2_org {
-        return Err(error(
+        return Some(error(
             StatusCode::NOT_FOUND,
             &format!("organization {org} not found"),
         ));
     }
-    Ok(())
+    None
 }
 
 async fn health() -> Response {
@@ -73,7 +74,7 @@ async fn search(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = authorized(&s, &headers, &org) {
+    if let Some(denied) = refusal(&s, &headers, &org) {
         return denied;
     }
     let request: SearchRequest = match serde_json::from_slice(&body) {
@@ -125,7 +126,7 @@ async fn streams(
     Path(org): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = authorized(&s, &headers, &org) {
+    if let Some(denied) = refusal(&s, &headers, &org) {
         return denied;
     }
     let list: Vec<Value> = s.read(|c| {
@@ -165,7 +166,7 @@ async fn ingest_json(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = authorized(&s, &headers, &org) {
+    if let Some(denied) = refusal(&s, &headers, &org) {
         return denied;
     }
     match serde_json::from_slice::<Vec<Map<String, Value>>>(&body) {
@@ -180,7 +181,7 @@ async fn ingest_multi(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = authorized(&s, &headers, &org) {
+    if let Some(denied) = refusal(&s, &headers, &org) {
         return denied;
     }
     let mut records = Vec::new();
@@ -274,7 +275,7 @@ async fn query_range(
     headers: HeaderMap,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Response {
-    if let Err(denied) = authorized(&s, &headers, &org) {
+    if let Some(denied) = refusal(&s, &headers, &org) {
         return denied;
     }
     let bad = |message: String| {

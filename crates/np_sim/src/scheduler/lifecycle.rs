@@ -94,11 +94,9 @@ pub(crate) fn refresh_job_status(cluster: &mut Cluster, key: &JobKey) {
         .any(|(client, _)| matches!(*client, "running" | "pending"));
     let status = if allocs.iter().any(|(client, _)| *client == "running") {
         "running"
-    } else if stopped && !any_live {
-        "dead"
     } else if !any_live
-        && !allocs.is_empty()
-        && record.current().job_type.as_deref() != Some("service")
+        && (stopped
+            || (!allocs.is_empty() && record.current().job_type.as_deref() != Some("service")))
     {
         "dead"
     } else {

@@ -54,7 +54,7 @@ fn pick_node(
     job: &Job,
     group: &TaskGroup,
     extra: &[(usize, i64, i64)],
-) -> Result<usize, AllocationMetric> {
+) -> Result<usize, Box<AllocationMetric>> {
     let (cpu, mem) = group_resources(group);
     let candidates: Vec<usize> = (0..cluster.nodes.len())
         .filter(|&n| eligible(cluster, job, n))
@@ -87,7 +87,7 @@ fn pick_node(
             .or_insert(0) += 1;
     }
     let pool = job.node_pool.as_deref().unwrap_or("default");
-    Err(AllocationMetric {
+    Err(Box::new(AllocationMetric {
         nodes_evaluated: candidates.len() as i64,
         nodes_filtered: (cluster.nodes.len() - candidates.len()) as i64,
         nodes_in_pool: cluster
@@ -99,7 +99,7 @@ fn pick_node(
         nodes_exhausted: candidates.len() as i64,
         dimension_exhausted: (!dimensions.is_empty()).then_some(dimensions),
         ..AllocationMetric::default()
-    })
+    }))
 }
 
 /// Whether `count` new allocations of `group` would fit; the failure metric if not.
@@ -116,7 +116,7 @@ pub(crate) fn dry_run(
             Ok(node) => extra.push((node, cpu, mem)),
             Err(mut metric) => {
                 metric.coalesced_failures = (count - placed - 1) as i64;
-                return Some(metric);
+                return Some(*metric);
             }
         }
     }
@@ -157,7 +157,7 @@ struct Placement<'a> {
     previous: Option<String>,
 }
 
-fn place(cluster: &mut Cluster, p: &Placement<'_>) -> Result<String, AllocationMetric> {
+fn place(cluster: &mut Cluster, p: &Placement<'_>) -> Result<String, Box<AllocationMetric>> {
     let node = pick_node(cluster, p.job, p.group, &[])?;
     let (cpu, memory) = group_resources(p.group);
     let key = JobKey::new(
@@ -444,14 +444,14 @@ fn record_failure(
     key: &JobKey,
     eval_id: Option<&str>,
     group: &str,
-    metric: AllocationMetric,
+    metric: Box<AllocationMetric>,
 ) {
     let index = cluster.bump();
     let now = now_nanos();
     if let Some(eval) = eval_id.and_then(|id| cluster.evals.get_mut(id)) {
         eval.failed_tg_allocs
             .get_or_insert_with(BTreeMap::new)
-            .insert(group.to_owned(), metric);
+            .insert(group.to_owned(), *metric);
         if eval.blocked_eval.is_empty() {
             let blocked = Evaluation {
                 id: Cluster::uuid(),

@@ -1059,3 +1059,157 @@ async fn with_acls_a_tenant_token_works_in_its_namespace_and_nowhere_else() {
         "all topics need a management token"
     );
 }
+
+#[tokio::test]
+async fn validation_stability_deployment_control_nodes_pools_and_namespace_deletion() {
+    let sim = sim().await;
+    let client = nomad(&sim);
+
+    let mut bad = web_job("web", "nginx", 1);
+    bad.priority = Some(500);
+    let answer = client
+        .jobs()
+        .validate(&bad, &WriteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.validation_errors.unwrap(),
+        ["Job priority must be between [1, 100]"]
+    );
+    assert!(
+        client
+            .jobs()
+            .validate(&web_job("web", "nginx", 1), &WriteOptions::default())
+            .await
+            .unwrap()
+            .validation_errors
+            .is_none()
+    );
+
+    register(&client, "default", web_job("web", "nginx:1", 1)).await;
+    deployment_reaches(&client, "default", "web", 0, "successful").await;
+    client
+        .jobs()
+        .stable("web", 0, false, &WriteOptions::namespace("default"))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.jobs().info("web", &ns()).await.unwrap().0.stable,
+        Some(false)
+    );
+
+    let mut slow = web_job("web", "nginx:2", 1);
+    slow.update.as_mut().unwrap().min_healthy_time = Some(600 * np_nomad::types::SECOND);
+    slow.update.as_mut().unwrap().healthy_deadline = Some(900 * np_nomad::types::SECOND);
+    slow.update.as_mut().unwrap().progress_deadline = Some(1200 * np_nomad::types::SECOND);
+    register(&client, "default", slow).await;
+    let running = deployment_reaches(&client, "default", "web", 1, "running").await;
+    let paused = client
+        .deployments()
+        .pause(&running.id, true, &WriteOptions::namespace("default"))
+        .await
+        .unwrap();
+    assert!(!paused.eval_id.is_empty());
+    assert_eq!(
+        client
+            .deployments()
+            .info(&running.id, &ns())
+            .await
+            .unwrap()
+            .0
+            .status,
+        "paused"
+    );
+    client
+        .deployments()
+        .pause(&running.id, false, &WriteOptions::namespace("default"))
+        .await
+        .unwrap();
+    let failed = client
+        .deployments()
+        .fail(&running.id, &WriteOptions::namespace("default"))
+        .await
+        .unwrap();
+    assert_eq!(
+        failed.reverted_job_version, None,
+        "version 0 was marked unstable, so there is nothing to revert to"
+    );
+    let (d, _) = client.deployments().info(&running.id, &ns()).await.unwrap();
+    assert_eq!(
+        (d.status.as_str(), d.status_description.as_str()),
+        (
+            "failed",
+            "Deployment marked as failed - no stable job version to auto revert to"
+        )
+    );
+    let (allocs, _) = client
+        .deployments()
+        .allocations(&running.id, &ns())
+        .await
+        .unwrap();
+    assert!(!allocs.is_empty());
+
+    let (evals, _) = client
+        .evaluations()
+        .list(&QueryOptions {
+            params: vec![("job".into(), "web".into())],
+            ..ns()
+        })
+        .await
+        .unwrap();
+    assert!(evals.iter().all(|e| e.job_id == "web") && evals.len() >= 2);
+    let (nodes, _) = client
+        .nodes()
+        .list(&QueryOptions::default().param("resources", true))
+        .await
+        .unwrap();
+    assert_eq!(nodes.len(), 3);
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n.drivers.as_ref().unwrap()["podman"].healthy && n.node_resources.is_some())
+    );
+    let (pools, _) = client
+        .nodes()
+        .pools(&QueryOptions::default())
+        .await
+        .unwrap();
+    assert!(pools.iter().any(|p| p.name == "default"));
+
+    client
+        .namespaces()
+        .register(
+            &Namespace {
+                name: "old".into(),
+                ..Default::default()
+            },
+            &WriteOptions::default(),
+        )
+        .await
+        .unwrap();
+    register(&client, "old", web_job("app", "nginx", 1)).await;
+    let err = client
+        .namespaces()
+        .delete("old", &WriteOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("has non-terminal jobs"), "{err}");
+    client
+        .jobs()
+        .deregister("app", true, &WriteOptions::namespace("old"))
+        .await
+        .unwrap();
+    client
+        .namespaces()
+        .delete("old", &WriteOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        client
+            .namespaces()
+            .info("old", &QueryOptions::default())
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}

@@ -29,7 +29,7 @@ pub(crate) async fn peers(State(s): State<Arc<Shared>>) -> Response {
 }
 
 pub(crate) async fn regions(State(s): State<Arc<Shared>>) -> Response {
-    json("Nomad", 0, &[s.config.region.clone()])
+    json("Nomad", 0, &[s.config.region.as_str()])
 }
 
 pub(crate) async fn nodes(State(s): State<Arc<Shared>>, Query(q): Query<Q>) -> Answer {
@@ -67,7 +67,7 @@ pub(crate) async fn nodes(State(s): State<Arc<Shared>>, Query(q): Query<Q>) -> A
                         },
                     ),
                 ])),
-                node_resources: (q.resources == Some(true)).then(|| NodeResources {
+                node_resources: (q.resources == Some(true)).then_some(NodeResources {
                     cpu: NodeCpu {
                         cpu_shares: n.cpu,
                         total_cpu_cores: n.cpu / 2000,
@@ -422,7 +422,7 @@ pub(crate) async fn variable(
     ))
 }
 
-fn conflict(current: Option<Variable>) -> Response {
+fn conflict(current: Option<Box<Variable>>) -> Response {
     let body = current
         .map(|v| serde_json::to_string(&v).unwrap_or_default())
         .unwrap_or_default();
@@ -456,7 +456,7 @@ pub(crate) async fn put_variable(
         if let Some(cas) = q.cas {
             let actual = current.as_ref().and_then(|v| v.modify_index).unwrap_or(0);
             if actual != cas {
-                return Err(current);
+                return Err(current.map(Box::new));
             }
         }
         let index = c.bump();
@@ -500,7 +500,7 @@ pub(crate) async fn delete_variable(
         if let Some(cas) = q.cas
             && current.as_ref().and_then(|v| v.modify_index).unwrap_or(0) != cas
         {
-            return Err(current);
+            return Err(current.map(Box::new));
         }
         c.variables.remove(&key);
         Ok(c.bump())
