@@ -113,6 +113,82 @@ impl fmt::Display for TenantSlug {
     }
 }
 
+/// An app's name within its tenant: 2–30 characters, the same shape as a tenant slug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AppName(String);
+
+impl AppName {
+    /// The longest app name: `<tenant>-<app>` must fit a 63-character DNS label.
+    pub const MAX_LEN: usize = 30;
+
+    /// Validates `value` as an app name.
+    pub fn parse(value: &str) -> Result<Self, NameError> {
+        check_slug(value, 2, Self::MAX_LEN)?;
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AppName {
+    type Error = NameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<AppName> for String {
+    fn from(name: AppName) -> Self {
+        name.0
+    }
+}
+
+impl fmt::Display for AppName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The names an app is known by in Nomad, Consul and Traefik. All carry the tenant prefix, because Consul CE
+/// and Traefik have one global name space for every tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedNames {
+    /// Nomad job ID (also the Consul service name of the primary port): `<tenant>-<app>`.
+    pub job: String,
+}
+
+impl DerivedNames {
+    /// The names of `app` in `tenant`.
+    pub fn new(tenant: &TenantSlug, app: &AppName) -> Self {
+        Self {
+            job: format!("{tenant}-{app}"),
+        }
+    }
+
+    /// The Consul service of a port: the job name for the primary port, `<job>-<port>` for others.
+    pub fn service(&self, port: &str, primary: bool) -> String {
+        if primary {
+            self.job.clone()
+        } else {
+            format!("{}-{}", self.job, port.replace('_', "-"))
+        }
+    }
+
+    /// The Traefik router of the `index`th route.
+    pub fn router(&self, index: usize) -> String {
+        format!("{}-r{index}", self.job)
+    }
+
+    /// The Traefik router serving unpromoted canaries of the `index`th route.
+    pub fn canary_router(&self, index: usize) -> String {
+        format!("{}-r{index}-canary", self.job)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +223,29 @@ mod tests {
         let ok: Result<TenantSlug, _> = serde_json::from_str("\"acme\"");
         assert_eq!(ok.unwrap().nomad_namespace(), "acme");
         assert!(serde_json::from_str::<TenantSlug>("\"ACME\"").is_err());
+    }
+}
+
+#[cfg(test)]
+mod derived_tests {
+    use super::*;
+
+    #[test]
+    fn derived_names_carry_the_tenant_and_fit_a_dns_label() {
+        let tenant = TenantSlug::parse(&"t".repeat(TenantSlug::MAX_LEN)).unwrap();
+        let app = AppName::parse(&"a".repeat(AppName::MAX_LEN)).unwrap();
+        let names = DerivedNames::new(&tenant, &app);
+        assert!(names.job.len() <= 63);
+        let acme = DerivedNames::new(
+            &TenantSlug::parse("acme").unwrap(),
+            &AppName::parse("web").unwrap(),
+        );
+        assert_eq!(acme.job, "acme-web");
+        assert_eq!(acme.service("http", true), "acme-web");
+        assert_eq!(acme.service("admin_api", false), "acme-web-admin-api");
+        assert_eq!(
+            (acme.router(0), acme.canary_router(1)),
+            ("acme-web-r0".into(), "acme-web-r1-canary".into())
+        );
     }
 }
