@@ -10,6 +10,8 @@ mod nomad;
 mod o2;
 mod parse;
 
+pub(crate) use parse::parse_hcl;
+
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;

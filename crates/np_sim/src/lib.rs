@@ -27,6 +27,30 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use behaviour::Behaviour;
+
+/// Nomad's handling of job specifications, without a running simulator: HCL2 parsing as `/v1/jobs/parse`
+/// does it (Nomad's jobspec2 schema) and the validation Nomad applies when a job is registered.
+pub mod jobspec {
+    use np_nomad::types::Job;
+
+    /// Parses an HCL2 job specification into the job Nomad would see.
+    ///
+    /// # Errors
+    /// Syntax errors, unknown blocks or arguments, interpolations of unknown variables, functions.
+    pub fn parse_hcl(source: &str) -> Result<Job, String> {
+        crate::http::parse_hcl(source)
+    }
+
+    /// Canonicalizes `job` as registration does (in its own namespace, or `default`) and returns Nomad's
+    /// validation errors; empty when Nomad would accept it.
+    pub fn validate(job: &Job) -> Vec<String> {
+        let mut job = job.clone();
+        let namespace = job.namespace.clone().unwrap_or_else(|| "default".into());
+        let region = job.region.clone().unwrap_or_else(|| "global".into());
+        crate::scheduler::canonicalize(&mut job, &namespace, &region);
+        crate::validate::validate(&job)
+    }
+}
 pub use config::{SimConfig, SimNodeConfig};
 pub use faults::{Fault, FaultRule};
 

@@ -12,7 +12,7 @@ use crate::spec::AppSpec;
 use crate::tenant::TenantContext;
 use crate::validate::validate;
 
-pub use hcl::to_hcl;
+pub use hcl::{quote as hcl_quote, to_hcl};
 pub use traefik::canary_host;
 
 /// What an app becomes.

@@ -71,8 +71,7 @@ impl Image {
     /// Parses and normalises `reference` (`nginx:1.27` → `docker.io/library/nginx:1.27`). A tag or digest is
     /// required; registries must be named hosts, not IP addresses or localhost.
     pub fn parse(reference: &str) -> Result<Self, String> {
-        let reference = reference.trim();
-        if reference.is_empty() {
+        if reference.trim().is_empty() {
             return Err("is required".into());
         }
         let reference = reference.strip_prefix("docker://").unwrap_or(reference);

@@ -81,22 +81,34 @@ pub fn references(value: &str) -> Vec<(usize, &str)> {
     found
 }
 
-/// Checks a value Nomad's `${…}` replacement will see: only runtime variables may be referenced.
+/// Checks a value Nomad's `${…}` replacement will see: every `${` must start a reference to a runtime
+/// variable. Others are refused, not escaped, because that replacement has no escape syntax (and a literal
+/// `${` that Nomad happens not to replace today is not worth the risk of a future version that does).
 pub fn check_replaced(value: &str) -> Result<(), String> {
-    match references(value)
-        .into_iter()
-        .find(|(_, name)| !is_runtime_variable(name))
-    {
-        None => Ok(()),
+    let refs = references(value);
+    let Some(at) = value.match_indices("${").map(|(at, _)| at).find(|at| {
+        !refs
+            .iter()
+            .any(|(start, name)| start == at && is_runtime_variable(name))
+    }) else {
+        return Ok(());
+    };
+    match refs.iter().find(|(start, _)| *start == at) {
         Some((_, name)) => Err(format!(
             "\"${{{name}}}\" would be replaced by Nomad; only Nomad runtime variables such as ${{NOMAD_PORT_http}} or \
              ${{NOMAD_ALLOC_ID}} may be referenced (there is no escape for others)"
         )),
+        None => Err(
+            "\"${\" may only start a Nomad runtime variable such as ${NOMAD_PORT_http}; Nomad's replacement has no \
+             escape, so other uses are refused"
+                .to_owned(),
+        ),
     }
 }
 
 /// Escapes a literal string for driver configuration (an HCL2 template on the client): `${` becomes `$${`
-/// and `%{` becomes `%%{`, except for references to runtime variables, which stay live.
+/// and `%{` becomes `%%{`, except for references to runtime variables, which stay live (a literal `$` just
+/// before one is written `${"$"}`).
 pub fn escape_config(value: &str) -> String {
     let live: Vec<(usize, usize)> = references(value)
         .into_iter()
@@ -108,6 +120,13 @@ pub fn escape_config(value: &str) -> String {
     let bytes = value.as_bytes();
     while i < bytes.len() {
         if let Some(&(_, end)) = live.iter().find(|(start, _)| *start == i) {
+            // Literal `$`s right before a live reference would turn it into the `$${` escape; they are
+            // written as a string interpolation instead.
+            let dollars = out.len() - out.trim_end_matches('$').len();
+            if dollars > 0 {
+                out.truncate(out.len() - dollars);
+                out.push_str(&format!("${{\"{}\"}}", "$".repeat(dollars)));
+            }
             out.push_str(&value[i..end]);
             i = end;
             continue;
@@ -151,7 +170,12 @@ mod tests {
     #[test]
     fn replaced_values_may_reference_only_runtime_variables() {
         assert!(check_replaced("http://${NOMAD_ADDR_http}/x").is_ok());
-        assert!(check_replaced("no references, ${ spaced } or $ {x}, {{ template }}").is_ok());
+        assert!(check_replaced("no references: $ {x}, $x, {{ template }}").is_ok());
+        assert!(
+            check_replaced("${ spaced }")
+                .unwrap_err()
+                .contains("may only start")
+        );
         let err = check_replaced("${attr.unique.hostname}").unwrap_err();
         assert!(
             err.contains("\"${attr.unique.hostname}\" would be replaced"),
@@ -159,8 +183,13 @@ mod tests {
         );
         assert!(check_replaced("a${meta.secret_thing}b").is_err());
         assert!(
-            check_replaced("${env[\"X\"]}").is_ok(),
-            "not a replacement pattern (quotes), so it stays literal"
+            check_replaced("${env[\"X\"]}").is_err(),
+            "not a replacement pattern today, refused all the same"
+        );
+        assert!(check_replaced("$${NOMAD_ALLOC_ID}").is_ok());
+        assert!(
+            check_replaced("$${x}").is_err(),
+            "Nomad would replace the inner ${{x}}"
         );
     }
 

@@ -6,10 +6,13 @@
 
 pub mod duration;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;
 pub mod image;
 pub mod interpolation;
 pub mod names;
+pub mod parse;
 pub mod spec;
 pub mod tenant;
 pub mod validate;

@@ -83,9 +83,10 @@ pub enum AppKind {
     Worker,
 }
 
-/// A secret environment variable, read from Nomad Variables or Vault when the task starts.
+/// A secret environment variable, read from Nomad Variables or Vault when the task starts. Written flat:
+/// `{env: DB_PASSWORD, from: variable, path: db, key: password}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawSecretRef")]
 pub struct SecretRef {
     /// The environment variable to set.
     pub env: String,
@@ -94,9 +95,50 @@ pub struct SecretRef {
     pub source: SecretSource,
 }
 
+/// A secret reference as written (serde cannot refuse unknown keys next to a flattened enum).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecretRef {
+    env: String,
+    from: SecretStore,
+    #[serde(default)]
+    path: Option<String>,
+    key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SecretStore {
+    Variable,
+    Vault,
+}
+
+impl TryFrom<RawSecretRef> for SecretRef {
+    type Error = String;
+
+    fn try_from(raw: RawSecretRef) -> Result<Self, String> {
+        let source = match raw.from {
+            SecretStore::Variable => SecretSource::Variable {
+                path: raw.path.unwrap_or_default(),
+                key: raw.key,
+            },
+            SecretStore::Vault => SecretSource::Vault {
+                path: raw.path.ok_or(
+                    "a vault secret needs the path of the secret below the tenant's prefix",
+                )?,
+                key: raw.key,
+            },
+        };
+        Ok(Self {
+            env: raw.env,
+            source,
+        })
+    }
+}
+
 /// Where a secret value lives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
 pub enum SecretSource {
     /// A Nomad Variable under the app's own path (`nomad/jobs/<job>/<path>`).
     Variable {

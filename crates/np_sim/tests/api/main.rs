@@ -2,6 +2,7 @@
 
 mod consul;
 mod faults;
+mod generated;
 mod nomad;
 mod openobserve;
 mod support;

@@ -1,10 +1,11 @@
-//! The job as HCL2 (Nomad's jobspec), for reading and download. Built only from typed values as
-//! `Expression::String`, which hcl-rs writes escaped (`${` → `$${`, quotes, newlines); never from an
-//! `hcl::Value`, whose formatter writes strings that look templated verbatim.
+//! The job as HCL2 (Nomad's jobspec), for reading and download. Every string is written as a quoted
+//! template literal escaped here, by [`quote`]: quotes, backslashes and control characters as escapes, and
+//! every `${` and `%{` doubled so that no input can open an interpolation or directive. (hcl-rs's own
+//! escaping leaves an existing `$${` alone, which changes its meaning, so it is not used.)
 
 use std::collections::BTreeMap;
 
-use hcl::expr::{Expression, Object, ObjectKey};
+use hcl::expr::{Expression, Object, ObjectKey, TemplateExpr};
 use hcl::structure::{Block, BlockBuilder, Body};
 use np_nomad::types::{Job, Service, ServiceCheck, Task, TaskGroup};
 use serde_json::Value;
@@ -12,7 +13,29 @@ use serde_json::Value;
 use crate::duration::Seconds;
 
 fn string(s: &str) -> Expression {
-    Expression::String(s.to_owned())
+    Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(quote(s))))
+}
+
+/// The body of a quoted HCL template whose value is exactly `s`.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn duration(nanos: i64) -> Expression {
