@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod render;
 pub mod router;
 pub mod routes;
 pub mod serve;

@@ -36,6 +36,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             runtime()?.block_on(np::sim::run(args))
         }
+        Command::Render(args) => {
+            let platform = np::config::PlatformSettings::from_source(&source)?;
+            match np::render::run(&args, &platform) {
+                Ok(rendered) => {
+                    eprint!("{}", rendered.stderr);
+                    print!("{}", rendered.stdout);
+                    Ok(())
+                }
+                Err(np::render::RenderError::Invalid(lines)) => {
+                    eprintln!("{lines}");
+                    std::process::exit(2);
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
         Command::Migrate => {
             let config = load(&source)?;
             runtime()?.block_on(async {

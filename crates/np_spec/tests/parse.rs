@@ -467,3 +467,26 @@ fn input_limits_hold() {
     // Syntax errors say where.
     assert!(error("services:\n  - name: [web\n").1.contains("line"));
 }
+
+/// The YAML examples in the documentation parse and generate (blocks that start a document).
+#[test]
+fn documented_examples_are_valid() {
+    let mut checked = 0;
+    for doc in [
+        include_str!("../../../docs/NP_YAML.md"),
+        include_str!("../../../docs/OAM.md"),
+    ] {
+        for block in doc.split("```yaml\n").skip(1) {
+            let text = block.split("```").next().unwrap();
+            if !(text.starts_with("services:") || text.starts_with("apiVersion:")) {
+                continue;
+            }
+            let parsed = ok(text);
+            for app in &parsed.apps {
+                generate(&app.spec, &tenant()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} examples found");
+}

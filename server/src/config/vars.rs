@@ -110,6 +110,16 @@ pub const VARS: &[Var] = &[
         "OpenObserve password or service-account token; required with the URL.",
     ),
     var(
+        "NP_APPS_DOMAIN",
+        Some("apps.localhost"),
+        "Domain under which each tenant gets <tenant>.<domain> for its apps' host names.",
+    ),
+    var(
+        "NP_CONTAINER_RUNTIME",
+        Some("podman"),
+        "Task driver for apps that name none: podman or docker.",
+    ),
+    var(
         "NP_UPSTREAM_TIMEOUT_SECS",
         Some("30"),
         "Time limit for ordinary requests to Nomad, Consul and OpenObserve.",

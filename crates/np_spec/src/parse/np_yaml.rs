@@ -259,6 +259,10 @@ fn service_to_app(s: Service, origin: &str) -> Result<ParsedApp, Vec<FieldError>
         if routes.is_empty() {
             for (i, host) in s.domains.into_iter().enumerate() {
                 origins.push((format!("routes[{i}]"), format!("{origin}.domains[{i}]")));
+                origins.push((
+                    format!("routes[{i}].host"),
+                    format!("{origin}.domains[{i}]"),
+                ));
                 routes.push(Route {
                     host,
                     path: None,
