@@ -14,3 +14,11 @@ pub fn services() -> Result<Services, AppError> {
         }
     })
 }
+
+/// The tenant the request acts for, as a generation context.
+///
+/// Until sign-in decides it, every request acts for the `demo` tenant with the platform's defaults.
+pub fn tenant_context(services: &Services) -> np_spec::tenant::TenantContext {
+    let slug = np_spec::names::TenantSlug::parse("demo").unwrap_or_else(|_| unreachable!());
+    services.platform.tenant_context(slug)
+}

@@ -7,6 +7,7 @@
 mod components;
 #[cfg(feature = "ssr")]
 mod context;
+pub mod deploy;
 pub mod error;
 mod pages;
 mod shell;

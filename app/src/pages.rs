@@ -1,4 +1,5 @@
 //! One module per page (route component).
 
+pub mod deploy;
 pub mod not_found;
 pub mod overview;

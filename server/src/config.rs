@@ -12,9 +12,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use np_spec::names::TenantSlug;
+use np_domain::Platform;
 use np_spec::spec::Runtime;
-use np_spec::tenant::TenantContext;
 use secrecy::SecretString;
 use url::Url;
 
@@ -248,7 +247,7 @@ pub struct Config {
     /// OpenObserve, if configured.
     pub openobserve: Option<OpenObserveSettings>,
     /// Platform-wide settings for apps.
-    pub platform: PlatformSettings,
+    pub platform: Platform,
     /// Time limit for ordinary upstream requests.
     pub upstream_timeout: Duration,
     /// Log filter (tracing `EnvFilter` syntax).
@@ -257,51 +256,33 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
-/// Platform-wide settings that shape every tenant's apps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlatformSettings {
-    /// Each tenant's apps live under `<tenant>.<apps_domain>`.
-    pub apps_domain: String,
-    /// Runtime of apps that name none.
-    pub default_runtime: Runtime,
-}
-
-impl PlatformSettings {
-    /// Reads `NP_APPS_DOMAIN` and `NP_CONTAINER_RUNTIME`.
-    ///
-    /// # Errors
-    /// An invalid domain or runtime.
-    pub fn from_source(source: &Source) -> Result<Self, ConfigError> {
-        let apps_domain = source
-            .value_or_default("NP_APPS_DOMAIN")
-            .unwrap_or_default()
-            .to_owned();
-        np_spec::validate::check_host(&apps_domain).map_err(|message| ConfigError::Invalid {
-            name: "NP_APPS_DOMAIN",
-            message: format!("{apps_domain:?} is not a domain name: {message}"),
-        })?;
-        let default_runtime = match source.value_or_default("NP_CONTAINER_RUNTIME") {
-            Some("podman") | None => Runtime::Podman,
-            Some("docker") => Runtime::Docker,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "NP_CONTAINER_RUNTIME",
-                    message: format!("{other:?} is not podman or docker"),
-                });
-            }
-        };
-        Ok(Self {
-            apps_domain,
-            default_runtime,
-        })
-    }
-
-    /// The context apps of `tenant` are generated in, before the tenant's own settings apply.
-    pub fn tenant_context(&self, tenant: TenantSlug) -> TenantContext {
-        let mut context = TenantContext::with_defaults(tenant, &self.apps_domain);
-        context.default_runtime = self.default_runtime;
-        context
-    }
+/// Reads `NP_APPS_DOMAIN` and `NP_CONTAINER_RUNTIME`.
+///
+/// # Errors
+/// An invalid domain or runtime.
+pub fn platform(source: &Source) -> Result<Platform, ConfigError> {
+    let apps_domain = source
+        .value_or_default("NP_APPS_DOMAIN")
+        .unwrap_or_default()
+        .to_owned();
+    np_spec::validate::check_host(&apps_domain).map_err(|message| ConfigError::Invalid {
+        name: "NP_APPS_DOMAIN",
+        message: format!("{apps_domain:?} is not a domain name: {message}"),
+    })?;
+    let default_runtime = match source.value_or_default("NP_CONTAINER_RUNTIME") {
+        Some("podman") | None => Runtime::Podman,
+        Some("docker") => Runtime::Docker,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "NP_CONTAINER_RUNTIME",
+                message: format!("{other:?} is not podman or docker"),
+            });
+        }
+    };
+    Ok(Platform {
+        apps_domain,
+        default_runtime,
+    })
 }
 
 impl Config {
@@ -382,7 +363,7 @@ impl Config {
             nomad,
             consul,
             openobserve,
-            platform: PlatformSettings::from_source(source)?,
+            platform: platform(source)?,
             upstream_timeout: source.seconds("NP_UPSTREAM_TIMEOUT_SECS")?,
             log_filter: source.required("NP_LOG", "a log filter such as info or np=debug")?,
             log_format,

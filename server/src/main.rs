@@ -37,7 +37,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(np::sim::run(args))
         }
         Command::Render(args) => {
-            let platform = np::config::PlatformSettings::from_source(&source)?;
+            let platform = np::config::platform(&source)?;
             match np::render::run(&args, &platform) {
                 Ok(rendered) => {
                     eprint!("{}", rendered.stderr);

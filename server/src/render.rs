@@ -10,7 +10,7 @@ use np_spec::parse::{self, Format};
 use np_spec::{Generated, generate};
 
 use crate::cli::{RenderArgs, RenderFormat, RenderOutput};
-use crate::config::PlatformSettings;
+use np_domain::Platform;
 
 /// Why rendering failed; the exit status tells the kinds apart (1: usage or I/O, 2: the document).
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,7 @@ pub struct Rendered {
 ///
 /// # Errors
 /// See [`RenderError`].
-pub fn run(args: &RenderArgs, platform: &PlatformSettings) -> Result<Rendered, RenderError> {
+pub fn run(args: &RenderArgs, platform: &Platform) -> Result<Rendered, RenderError> {
     let text = read(&args.file)?;
     let tenant = TenantSlug::parse(&args.tenant)
         .map_err(|e| RenderError::Usage(format!("--tenant {:?}: {e}", args.tenant)))?;

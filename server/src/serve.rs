@@ -20,6 +20,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let services = Services {
         db: database.pool.clone(),
         upstreams,
+        platform: config.platform.clone(),
     };
 
     let mut leptos_options = get_configuration(None)

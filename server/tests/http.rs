@@ -23,6 +23,7 @@ fn router(pool: PgPool, upstreams: Upstreams) -> Router {
         Services {
             db: pool,
             upstreams,
+            platform: np_domain::Platform::default(),
         },
     ))
 }

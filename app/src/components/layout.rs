@@ -23,6 +23,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </A>
                     <nav aria-label="Main" class="flex items-center gap-1 text-sm">
                         <NavLink href="/" label="Overview" />
+                        <NavLink href="/deploy" label="Deploy" />
                     </nav>
                     <div class="ml-auto flex items-center gap-3">
                         <TenantSwitcher />

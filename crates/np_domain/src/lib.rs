@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod memberships;
+pub mod platform;
 pub mod tenants;
 pub mod users;
 
@@ -19,7 +20,10 @@ pub struct Services {
     pub db: PgPool,
     /// The upstream clients, with the platform's credentials.
     pub upstreams: Upstreams,
+    /// Platform-wide settings.
+    pub platform: Platform,
 }
 
 pub use error::DomainError;
 pub use health::Upstreams;
+pub use platform::Platform;

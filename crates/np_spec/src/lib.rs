@@ -6,6 +6,7 @@
 
 pub mod duration;
 pub mod error;
+pub mod form;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;

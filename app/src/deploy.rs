@@ -1,0 +1,140 @@
+//! The deploy page's server side: the tenant context the browser generates previews with, and the check the
+//! server runs on submit. The server never trusts what the browser generated: it parses the submitted text
+//! again, validates it against its own idea of the tenant, and generates the job itself.
+
+use leptos::prelude::*;
+use np_spec::FieldError;
+use np_spec::parse::Format;
+use np_spec::tenant::TenantContext;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+/// What the deploy page needs to preview jobs in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployContext {
+    /// The tenant apps are deployed into, with the platform's settings.
+    pub tenant: TenantContext,
+}
+
+/// One job the server generated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedJob {
+    /// The app's name.
+    pub app: String,
+    /// The Nomad job ID.
+    pub job_id: String,
+    /// The register body.
+    pub json: String,
+    /// The job as HCL.
+    pub hcl: String,
+    /// Host names its routes claim.
+    pub hosts: Vec<String>,
+}
+
+/// The server's verdict on a submitted description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    /// The jobs, when everything is valid.
+    pub jobs: Vec<CheckedJob>,
+    /// Every problem, with the field it is on (in the submitted document's own terms).
+    pub errors: Vec<FieldError>,
+    /// Settings that were ignored.
+    pub notes: Vec<FieldError>,
+}
+
+/// The tenant context of this request.
+#[server(endpoint = "deploy_context")]
+pub async fn get_deploy_context() -> Result<DeployContext, AppError> {
+    let services = crate::context::services()?;
+    Ok(DeployContext {
+        tenant: crate::context::tenant_context(&services),
+    })
+}
+
+/// Parses, validates and generates `text` (an app spec as JSON or YAML, an np.yaml or an OAM Application) for
+/// the tenant, as a deploy would.
+#[server(endpoint = "check_app", input = server_fn::codec::Json)]
+pub async fn check_app(text: String, format: Option<Format>) -> Result<CheckOutcome, AppError> {
+    let services = crate::context::services()?;
+    let tenant = crate::context::tenant_context(&services);
+    Ok(check(&text, format, &tenant))
+}
+
+/// The check itself, shared by the server function and its tests.
+pub fn check(text: &str, format: Option<Format>, tenant: &TenantContext) -> CheckOutcome {
+    let parsed = match format {
+        Some(format) => np_spec::parse::parse_as(format, text),
+        None => np_spec::parse::parse(text),
+    };
+    let doc = match parsed {
+        Ok(doc) => doc,
+        Err(errors) => {
+            return CheckOutcome {
+                jobs: Vec::new(),
+                errors: errors.0,
+                notes: Vec::new(),
+            };
+        }
+    };
+    let mut jobs = Vec::new();
+    let mut errors = Vec::new();
+    for app in &doc.apps {
+        match np_spec::generate(&app.spec, tenant) {
+            Ok(generated) => jobs.push(CheckedJob {
+                app: app.spec.name.to_string(),
+                job_id: generated.job.id.clone().unwrap_or_default(),
+                json: generated.json(),
+                hcl: generated.hcl.clone(),
+                hosts: generated.hosts.clone(),
+            }),
+            Err(e) => errors.extend(app.locate_errors(e).0),
+        }
+    }
+    if !errors.is_empty() {
+        jobs.clear();
+    }
+    CheckOutcome {
+        jobs,
+        errors,
+        notes: doc.notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use np_spec::names::TenantSlug;
+
+    use super::*;
+
+    fn tenant() -> TenantContext {
+        TenantContext::with_defaults(TenantSlug::parse("demo").unwrap(), "apps.localhost")
+    }
+
+    #[test]
+    fn a_valid_spec_gives_its_job() {
+        let text = r#"{"name":"web","image":"nginx:1.27","ports":[{"name":"http","port":8080}],
+                       "routes":[{"host":"web.demo.apps.localhost"}]}"#;
+        let outcome = check(text, Some(Format::Spec), &tenant());
+        assert_eq!(outcome.errors, []);
+        assert_eq!(outcome.jobs[0].job_id, "demo-web");
+        assert!(outcome.jobs[0].hcl.starts_with("job \"demo-web\""));
+    }
+
+    #[test]
+    fn the_server_revalidates_whatever_the_browser_sent() {
+        // A browser that skipped validation, or a hand-made request.
+        let text = r#"{"name":"web","image":"nginx:1.27","ports":[{"name":"http","port":8080}],
+                       "routes":[{"host":"victim.example.com"}],"env":{"X":"${attr.unique.hostname}"}}"#;
+        let outcome = check(text, Some(Format::Spec), &tenant());
+        assert!(outcome.jobs.is_empty());
+        let fields: Vec<&str> = outcome.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["env.X", "routes[0].host"]);
+        let outcome = check(
+            r#"{"name":"Web!","image":"x"}"#,
+            Some(Format::Spec),
+            &tenant(),
+        );
+        assert_eq!(outcome.errors[0].field, "name");
+    }
+}
