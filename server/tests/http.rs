@@ -214,3 +214,63 @@ async fn readyz_is_ready_when_every_upstream_answers(pool: PgPool) {
         assert_eq!(check["state"]["state"], "ok", "{check}");
     }
 }
+
+async fn post_json(router: &Router, uri: &str, body: serde_json::Value) -> (StatusCode, String) {
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (status, _, body) = send(router, request).await;
+    (status, body)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_check_server_function_regenerates_and_revalidates(pool: PgPool) {
+    let router = router(pool, Upstreams::default());
+    // What a browser sends for a valid form.
+    let spec = serde_json::json!({
+        "name": "web", "image": "nginx:1.27",
+        "ports": [{"name": "http", "port": 8080}],
+        "routes": [{"host": "web.demo.apps.localhost"}]
+    });
+    let (status, body) = post_json(
+        &router,
+        "/api/check_app",
+        serde_json::json!({"text": spec.to_string(), "format": "spec"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let outcome: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(outcome["errors"], serde_json::json!([]));
+    assert_eq!(outcome["jobs"][0]["job_id"], "demo-web");
+    let job: serde_json::Value =
+        serde_json::from_str(outcome["jobs"][0]["json"].as_str().unwrap()).unwrap();
+    assert_eq!(job["Job"]["Namespace"], "demo");
+
+    // A hand-made request that skips the browser's checks is refused field by field, and the namespace it
+    // asks for is not an option at all.
+    let hostile = serde_json::json!({
+        "name": "web", "image": "nginx:1.27", "namespace": "tenant-b",
+    });
+    let (status, body) = post_json(
+        &router,
+        "/api/check_app",
+        serde_json::json!({"text": hostile.to_string(), "format": "spec"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let outcome: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(outcome["jobs"], serde_json::json!([]));
+    assert_eq!(outcome["errors"][0]["field"], "namespace");
+
+    let np_yaml = "services:\n  - name: web\n    source: nginx:1.27\n    port: 80\n    domains: [web.other.example.com]\n";
+    let (_, body) = post_json(
+        &router,
+        "/api/check_app",
+        serde_json::json!({"text": np_yaml, "format": null}),
+    )
+    .await;
+    let outcome: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(outcome["errors"][0]["field"], "services[0].domains[0]");
+}
