@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use np_spec::FieldError;
 use np_spec::parse::Format;
+use np_spec::spec::AppSpec;
 use np_spec::tenant::TenantContext;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,8 @@ pub struct CheckOutcome {
     pub errors: Vec<FieldError>,
     /// Settings that were ignored.
     pub notes: Vec<FieldError>,
+    /// The apps as read from the document (also when they are invalid), e.g. to continue in the form.
+    pub specs: Vec<AppSpec>,
 }
 
 /// The tenant context of this request.
@@ -62,6 +65,7 @@ pub async fn check_app(text: String, format: Option<Format>) -> Result<CheckOutc
 }
 
 /// The check itself, shared by the server function and its tests.
+#[cfg(feature = "ssr")]
 pub fn check(text: &str, format: Option<Format>, tenant: &TenantContext) -> CheckOutcome {
     let parsed = match format {
         Some(format) => np_spec::parse::parse_as(format, text),
@@ -74,6 +78,7 @@ pub fn check(text: &str, format: Option<Format>, tenant: &TenantContext) -> Chec
                 jobs: Vec::new(),
                 errors: errors.0,
                 notes: Vec::new(),
+                specs: Vec::new(),
             };
         }
     };
@@ -98,10 +103,11 @@ pub fn check(text: &str, format: Option<Format>, tenant: &TenantContext) -> Chec
         jobs,
         errors,
         notes: doc.notes,
+        specs: doc.apps.into_iter().map(|a| a.spec).collect(),
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use np_spec::names::TenantSlug;
 

@@ -1,7 +1,8 @@
 //! The deploy page: describe an app with the form or paste an np.yaml, OAM Application or app spec, and see
-//! the Nomad job it becomes (HCL and JSON) as you type. The preview is generated in the browser by the same
-//! code the server runs; "Check on server" sends the description for the server to parse, validate and
-//! generate again, and shows its verdict.
+//! the Nomad job it becomes (HCL and JSON) as you type. The form's preview is generated in the browser by the
+//! same code the server runs, with no request; a pasted document is parsed by the server (the YAML parsers
+//! stay out of the browser's download) a moment after typing stops. "Check on server" sends the description
+//! for the server to parse, validate and generate again, and shows its verdict.
 
 use std::collections::BTreeSet;
 
@@ -15,7 +16,7 @@ use np_spec::tenant::TenantContext;
 
 use crate::components::error_view::ErrorNotice;
 use crate::components::fields::{CheckField, FieldMessages, SelectField, TextArea, TextField};
-use crate::deploy::{CheckApp, CheckOutcome, CheckedJob, check, get_deploy_context};
+use crate::deploy::{CheckApp, CheckOutcome, CheckedJob, check_app, get_deploy_context};
 
 /// Which errors are shown next to fields: those on fields the user has edited, and all after a submit.
 #[derive(Clone, Copy)]
@@ -91,6 +92,7 @@ fn preview_form(form: &DeployForm, tenant: &TenantContext) -> CheckOutcome {
             jobs: Vec::new(),
             errors,
             notes: Vec::new(),
+            specs: Vec::new(),
         },
         Ok(spec) => match np_spec::generate(&spec, tenant) {
             Ok(g) => CheckOutcome {
@@ -103,11 +105,13 @@ fn preview_form(form: &DeployForm, tenant: &TenantContext) -> CheckOutcome {
                 }],
                 errors: Vec::new(),
                 notes: Vec::new(),
+                specs: vec![spec],
             },
             Err(errors) => CheckOutcome {
                 jobs: Vec::new(),
                 errors: errors.0,
                 notes: Vec::new(),
+                specs: vec![spec],
             },
         },
     }
@@ -137,14 +141,41 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
     provide_context(visibility);
 
     let form_preview = Memo::new(move |_| form.with(|f| tenant.with_value(|t| preview_form(f, t))));
-    let file_preview = Memo::new(move |_| {
-        file.with(|text| {
+    // A pasted document is checked by the server once typing pauses.
+    let settled = RwSignal::new(String::new());
+    let edits = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let text = file.get();
+        edits.update_value(|n| *n += 1);
+        let this_edit = edits.get_value();
+        set_timeout(
+            move || {
+                if edits.get_value() == this_edit {
+                    settled.set(text);
+                }
+            },
+            std::time::Duration::from_millis(300),
+        );
+    });
+    let file_check = Resource::new(
+        move || settled.get(),
+        |text| async move {
             if text.trim().is_empty() {
                 None
             } else {
-                Some(tenant.with_value(|t| check(text, None, t)))
+                Some(check_app(text, None).await)
             }
-        })
+        },
+    );
+    let file_preview = Signal::derive(move || match file_check.get().flatten() {
+        Some(Ok(outcome)) => Some(outcome),
+        Some(Err(error)) => Some(CheckOutcome {
+            jobs: Vec::new(),
+            errors: vec![FieldError::new("", error.to_string())],
+            notes: Vec::new(),
+            specs: Vec::new(),
+        }),
+        None => None,
     });
 
     let check_action = ServerAction::<CheckApp>::new();
@@ -214,7 +245,7 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
                 </div>
                 <Show
                     when=move || mode.get() == Mode::Form
-                    fallback=move || view! { <FileEditor file form mode suffix=suffix.clone() /> }
+                    fallback=move || view! { <FileEditor file form mode suffix=suffix.clone() preview=file_preview /> }
                 >
                     <FormEditor form errors=form_errors suffix=tenant.with_value(|t| t.host_suffix.clone()) />
                 </Show>
@@ -695,13 +726,14 @@ fn FileEditor(
     form: RwSignal<DeployForm>,
     mode: RwSignal<Mode>,
     suffix: String,
+    preview: Signal<Option<CheckOutcome>>,
 ) -> impl IntoView {
     let tenant_suffix = StoredValue::new(suffix);
     let load = move |kind: &'static str| file.set(tenant_suffix.with_value(|s| example(kind, s)));
     let single_spec = Memo::new(move |_| {
-        file.with(|text| {
-            let doc = np_spec::parse::parse(text).ok()?;
-            (doc.apps.len() == 1).then(|| doc.apps[0].spec.clone())
+        preview.with(|p| {
+            let specs = &p.as_ref()?.specs;
+            (specs.len() == 1).then(|| specs[0].clone())
         })
     });
     view! {

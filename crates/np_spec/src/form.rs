@@ -563,6 +563,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "parse")]
     #[test]
     fn a_spec_shown_in_the_form_converts_back_to_itself() {
         let spec = crate::parse::parse(include_str!("../../../examples/shop.spec.yaml"))

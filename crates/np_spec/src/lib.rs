@@ -7,6 +7,7 @@
 pub mod duration;
 pub mod error;
 pub mod form;
+#[cfg(feature = "parse")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;

@@ -3,9 +3,13 @@
 //! aliases, one document, no duplicate keys, no custom tags), refuses unknown keys with the path to them, and
 //! records where each spec field came from so that validation errors point at the user's own key.
 
+#[cfg(feature = "parse")]
 pub mod np_yaml;
+#[cfg(feature = "parse")]
 pub mod oam;
+#[cfg(feature = "parse")]
 mod quantity;
+#[cfg(feature = "parse")]
 pub mod yaml;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +17,21 @@ use serde::{Deserialize, Serialize};
 use crate::error::{FieldError, FieldErrors};
 use crate::spec::AppSpec;
 
+#[cfg(feature = "parse")]
 pub use yaml::{MAX_ALIASES, MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES, refused_key};
+
+/// `prefix` followed by `rest` (which may start with `[` or be empty).
+pub(crate) fn join(prefix: &str, rest: &str) -> String {
+    if prefix.is_empty() {
+        rest.to_owned()
+    } else if rest.is_empty() {
+        prefix.to_owned()
+    } else if rest.starts_with('[') {
+        format!("{prefix}{rest}")
+    } else {
+        format!("{prefix}.{rest}")
+    }
+}
 
 /// The input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +78,7 @@ pub struct ParsedApp {
 
 impl ParsedApp {
     /// An app whose fields all sit below `origin` under their own names.
+    #[cfg_attr(not(feature = "parse"), allow(dead_code))]
     pub(crate) fn new(spec: AppSpec, origin: &str) -> Self {
         Self {
             spec,
@@ -68,6 +87,7 @@ impl ParsedApp {
     }
 
     /// Records that the spec's `field` (and what is below it) came from `source`.
+    #[cfg_attr(not(feature = "parse"), allow(dead_code))]
     pub(crate) fn origin(&mut self, field: impl Into<String>, source: impl Into<String>) {
         self.origins.push((field.into(), source.into()));
     }
@@ -89,7 +109,7 @@ impl ParsedApp {
             Some((prefix, source)) => {
                 let rest = &field[prefix.len()..];
                 let rest = rest.strip_prefix('.').unwrap_or(rest);
-                yaml::join(source, rest)
+                join(source, rest)
             }
             None => field.to_owned(),
         }
@@ -107,6 +127,7 @@ impl ParsedApp {
     }
 }
 
+#[cfg(feature = "parse")]
 /// Parses a document in any of the formats, telling them apart by their top level: `apiVersion` means OAM,
 /// `services` means np.yaml, anything else is read as an app spec.
 ///
@@ -140,6 +161,7 @@ pub fn parse(text: &str) -> Result<Document, FieldErrors> {
     }
 }
 
+#[cfg(feature = "parse")]
 /// Parses a document in the given format, for callers that are told the format rather than guessing it
 /// (the API's `format` field, `np render --format`).
 ///
@@ -153,6 +175,7 @@ pub fn parse_as(format: Format, text: &str) -> Result<Document, FieldErrors> {
     }
 }
 
+#[cfg(feature = "parse")]
 /// Parses one `AppSpec` (YAML or JSON).
 ///
 /// # Errors

@@ -418,7 +418,7 @@ struct Builder {
 
 impl Builder {
     fn at(&self, rest: &str) -> String {
-        yaml::join(&self.origin, rest)
+        super::join(&self.origin, rest)
     }
 
     fn err(&mut self, field: String, message: impl Into<String>) {

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::options::AliasLimits;
 use serde_saphyr::{Budget, DuplicateKeyPolicy, MergeKeyPolicy, Options};
 
+use super::join;
 use crate::error::{FieldError, FieldErrors};
 
 /// The largest document accepted, in bytes.
@@ -108,19 +109,6 @@ pub(crate) fn from_value<T: DeserializeOwned>(
         let path = join(prefix, &inner);
         field_error(&path, &error.inner().to_string(), "")
     })
-}
-
-/// `prefix` followed by `rest` (which may start with `[` or be empty).
-pub(crate) fn join(prefix: &str, rest: &str) -> String {
-    if prefix.is_empty() {
-        rest.to_owned()
-    } else if rest.is_empty() {
-        prefix.to_owned()
-    } else if rest.starts_with('[') {
-        format!("{prefix}{rest}")
-    } else {
-        format!("{prefix}.{rest}")
-    }
 }
 
 fn path_text(path: &serde_path_to_error::Path) -> String {
