@@ -61,12 +61,56 @@ pub async fn get_deploy_context() -> Result<DeployContext, AppError> {
 pub async fn check_app(text: String, format: Option<Format>) -> Result<CheckOutcome, AppError> {
     let services = crate::context::services()?;
     let tenant = crate::context::tenant_context(&services);
-    Ok(check(&text, format, &tenant))
+    let (mut outcome, apps) = check_document(&text, format, &tenant);
+    if outcome.errors.is_empty() {
+        // Host names are unique across the platform: another app's hosts are refused here, and again (by the
+        // database) when the deploy claims them.
+        for (app, job) in apps.iter().zip(&outcome.jobs) {
+            let taken = np_domain::route_hosts::taken(
+                &services.db,
+                tenant.slug.as_str(),
+                app.spec.name.as_str(),
+                &job.hosts,
+            )
+            .await?;
+            for t in taken {
+                let field = route_field(&app.spec, &t.host);
+                outcome.errors.push(FieldError::new(
+                    app.locate(&field),
+                    t.message(tenant.slug.as_str()),
+                ));
+            }
+        }
+        if !outcome.errors.is_empty() {
+            outcome.jobs.clear();
+        }
+    }
+    Ok(outcome)
 }
 
-/// The check itself, shared by the server function and its tests.
+/// The route field a host (or its canary host) comes from.
+#[cfg(feature = "ssr")]
+fn route_field(spec: &AppSpec, host: &str) -> String {
+    spec.routes
+        .iter()
+        .position(|r| {
+            r.host == host || np_spec::generate::canary_host(&r.host).as_deref() == Some(host)
+        })
+        .map_or_else(|| "routes".to_owned(), |i| format!("routes[{i}].host"))
+}
+
+/// The check itself, without the database: parse, validate, generate.
 #[cfg(feature = "ssr")]
 pub fn check(text: &str, format: Option<Format>, tenant: &TenantContext) -> CheckOutcome {
+    check_document(text, format, tenant).0
+}
+
+#[cfg(feature = "ssr")]
+fn check_document(
+    text: &str,
+    format: Option<Format>,
+    tenant: &TenantContext,
+) -> (CheckOutcome, Vec<np_spec::parse::ParsedApp>) {
     let parsed = match format {
         Some(format) => np_spec::parse::parse_as(format, text),
         None => np_spec::parse::parse(text),
@@ -74,12 +118,15 @@ pub fn check(text: &str, format: Option<Format>, tenant: &TenantContext) -> Chec
     let doc = match parsed {
         Ok(doc) => doc,
         Err(errors) => {
-            return CheckOutcome {
-                jobs: Vec::new(),
-                errors: errors.0,
-                notes: Vec::new(),
-                specs: Vec::new(),
-            };
+            return (
+                CheckOutcome {
+                    jobs: Vec::new(),
+                    errors: errors.0,
+                    notes: Vec::new(),
+                    specs: Vec::new(),
+                },
+                Vec::new(),
+            );
         }
     };
     let mut jobs = Vec::new();
@@ -99,12 +146,16 @@ pub fn check(text: &str, format: Option<Format>, tenant: &TenantContext) -> Chec
     if !errors.is_empty() {
         jobs.clear();
     }
-    CheckOutcome {
-        jobs,
-        errors,
-        notes: doc.notes,
-        specs: doc.apps.into_iter().map(|a| a.spec).collect(),
-    }
+    let specs = doc.apps.iter().map(|a| a.spec.clone()).collect();
+    (
+        CheckOutcome {
+            jobs,
+            errors,
+            notes: doc.notes,
+            specs,
+        },
+        doc.apps,
+    )
 }
 
 #[cfg(all(test, feature = "ssr"))]

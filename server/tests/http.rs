@@ -227,7 +227,7 @@ async fn post_json(router: &Router, uri: &str, body: serde_json::Value) -> (Stat
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_check_server_function_regenerates_and_revalidates(pool: PgPool) {
-    let router = router(pool, Upstreams::default());
+    let router = router(pool.clone(), Upstreams::default());
     // What a browser sends for a valid form.
     let spec = serde_json::json!({
         "name": "web", "image": "nginx:1.27",
@@ -273,4 +273,36 @@ async fn the_check_server_function_regenerates_and_revalidates(pool: PgPool) {
     .await;
     let outcome: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(outcome["errors"][0]["field"], "services[0].domains[0]");
+
+    // A host another tenant's app routes is refused, without saying whose it is.
+    let other = np_domain::tenants::insert(
+        &pool,
+        &np_domain::tenants::NewTenant {
+            slug: np_spec::names::TenantSlug::parse("other").unwrap(),
+            display_name: "Other".into(),
+        },
+    )
+    .await
+    .unwrap();
+    np_domain::route_hosts::claim(
+        &pool,
+        other.id,
+        "site",
+        &["web.demo.apps.localhost".to_owned()],
+    )
+    .await
+    .unwrap();
+    let (_, body) = post_json(
+        &router,
+        "/api/check_app",
+        serde_json::json!({"text": spec.to_string(), "format": "spec"}),
+    )
+    .await;
+    let outcome: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(outcome["jobs"], serde_json::json!([]));
+    assert_eq!(outcome["errors"][0]["field"], "routes[0].host");
+    assert_eq!(
+        outcome["errors"][0]["message"],
+        "web.demo.apps.localhost is already in use on the platform"
+    );
 }

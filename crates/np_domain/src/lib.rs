@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod memberships;
 pub mod platform;
+pub mod route_hosts;
 pub mod tenants;
 pub mod users;
 

@@ -162,3 +162,85 @@ async fn migrations_apply_to_an_empty_database_and_are_idempotent(pool: PgPool) 
         );
     }
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn route_hosts_belong_to_one_app_on_the_whole_platform(pool: PgPool) {
+    use np_domain::route_hosts;
+
+    let acme = tenants::insert(&pool, &new_tenant("acme")).await.unwrap();
+    let beta = tenants::insert(&pool, &new_tenant("beta")).await.unwrap();
+    let hosts = |names: &[&str]| names.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
+
+    route_hosts::claim(
+        &pool,
+        acme.id,
+        "web",
+        &hosts(&["web.acme.example.test", "www.acme.example.test"]),
+    )
+    .await
+    .unwrap();
+    // The owner may keep, drop and add its own hosts.
+    route_hosts::claim(
+        &pool,
+        acme.id,
+        "web",
+        &hosts(&["web.acme.example.test", "new.acme.example.test"]),
+    )
+    .await
+    .unwrap();
+    assert!(
+        route_hosts::taken(&pool, "acme", "web", &hosts(&["web.acme.example.test"]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Another app of the same tenant sees which app has it.
+    let taken = route_hosts::taken(
+        &pool,
+        "acme",
+        "api",
+        &hosts(&["web.acme.example.test", "www.acme.example.test"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(taken.len(), 1, "www was released");
+    assert_eq!(
+        taken[0].message("acme"),
+        "web.acme.example.test is already routed to your app web"
+    );
+    // Another tenant learns only that it is taken.
+    let taken = route_hosts::taken(&pool, "beta", "web", &hosts(&["web.acme.example.test"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        taken[0].message("beta"),
+        "web.acme.example.test is already in use on the platform"
+    );
+
+    // A claim that collides changes nothing.
+    let err = route_hosts::claim(
+        &pool,
+        beta.id,
+        "web",
+        &hosts(&["fine.beta.example.test", "web.acme.example.test"]),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, DomainError::Conflict(m) if m.contains("web.acme.example.test")),
+        "{err}"
+    );
+    assert!(
+        route_hosts::taken(&pool, "acme", "web", &hosts(&["fine.beta.example.test"]))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the partial claim was rolled back"
+    );
+
+    route_hosts::release(&pool, acme.id, "web").await.unwrap();
+    route_hosts::claim(&pool, beta.id, "web", &hosts(&["web.acme.example.test"]))
+        .await
+        .unwrap();
+}

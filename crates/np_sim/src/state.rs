@@ -193,7 +193,6 @@ pub(crate) struct Cluster {
     pub o2: O2Store,
     pub events: EventLog,
     pub faults: Faults,
-    pub next_port: i64,
     /// Jobs whose allocations may not match their current version yet; the clock reconciles them.
     pub dirty: std::collections::BTreeSet<JobKey>,
     /// When each running deployment must next make progress (nanoseconds).
@@ -221,7 +220,6 @@ impl Cluster {
             o2: O2Store::default(),
             events: EventLog::new(4096),
             faults: Faults::default(),
-            next_port: 20_000,
             dirty: std::collections::BTreeSet::new(),
             progress_by: BTreeMap::new(),
             pending_events: Vec::new(),
@@ -329,12 +327,7 @@ impl Cluster {
     /// The next free dynamic port (Nomad's range is 20000–32000).
     pub fn take_port(&mut self) -> i64 {
         loop {
-            let port = self.next_port;
-            self.next_port = if self.next_port >= 32_000 {
-                20_000
-            } else {
-                self.next_port + 1
-            };
+            let port = next_dynamic_port();
             let in_use = self
                 .allocs
                 .values()
@@ -344,6 +337,23 @@ impl Cluster {
             }
         }
     }
+}
+
+/// The next port of Nomad's dynamic range (20000–32000) to try. One counter for the whole process, so several
+/// simulators in one process (parallel tests) never hand out the same port before their workloads bind it;
+/// the starting point depends on the process id, so concurrent processes start apart.
+fn next_dynamic_port() -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static NEXT: AtomicI64 = AtomicI64::new(-1);
+    const LOW: i64 = 20_000;
+    const SPAN: i64 = 12_000;
+    let _ = NEXT.compare_exchange(
+        -1,
+        i64::from(std::process::id()) * 7919 % SPAN,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    LOW + NEXT.fetch_add(1, Ordering::Relaxed).rem_euclid(SPAN)
 }
 
 /// The cluster behind its lock, and the channels that announce its changes.

@@ -218,7 +218,7 @@ prop_compose! {
         extra in 0u32..3,
         docker in any::<bool>(),
         canaries in 0u32..2,
-        path in prop::option::of("/[a-z0-9._~-]{1,8}"),
+        path in prop::option::of("/[a-z0-9_~-][a-z0-9._~-]{0,7}"),
         sidecar_env in env_map(),
         sidecar_args in prop::collection::vec(nasty(), 0..3),
     ) -> AppSpec {

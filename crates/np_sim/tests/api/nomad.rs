@@ -662,8 +662,14 @@ async fn task_logs_stream_in_frames_and_follow_new_output() {
         .await
         .unwrap();
     let mut text = String::new();
+    // Heartbeat frames keep the stream alive, so the reads are bounded in total, not per frame.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !text.contains("listening on 0.0.0.0:8080") {
-        let frame = stream.next_frame().await.unwrap().unwrap();
+        let frame = tokio::time::timeout_at(deadline, stream.next_frame())
+            .await
+            .expect("the startup lines in time")
+            .unwrap()
+            .unwrap();
         text.push_str(&String::from_utf8(frame.bytes().unwrap()).unwrap());
     }
     assert!(text.contains("starting nginx:1"), "{text}");
@@ -678,10 +684,11 @@ async fn task_logs_stream_in_frames_and_follow_new_output() {
         .await
         .unwrap();
     assert!(body.contains("Hello from web"), "{body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !text.contains("GET /hello 200") {
-        let frame = tokio::time::timeout(Duration::from_secs(5), stream.next_frame())
+        let frame = tokio::time::timeout_at(deadline, stream.next_frame())
             .await
-            .unwrap()
+            .expect("the request in the log in time")
             .unwrap()
             .unwrap();
         text.push_str(&String::from_utf8(frame.bytes().unwrap()).unwrap());
