@@ -5,3 +5,17 @@ pub mod fields;
 pub mod layout;
 pub mod tenant_switcher;
 pub mod theme;
+pub mod user_menu;
+
+/// Percent-encodes `text` for a query parameter value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

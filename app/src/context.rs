@@ -15,10 +15,34 @@ pub fn services() -> Result<Services, AppError> {
     })
 }
 
-/// The tenant the request acts for, as a generation context.
+/// The signed-in caller of this request, if any (the server's `identify` layer put it in the request).
+pub fn maybe_caller() -> Option<np_domain::authz::Caller> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<np_domain::authz::Caller>().cloned())
+}
+
+/// The signed-in caller of this request.
 ///
-/// Until sign-in decides it, every request acts for the `demo` tenant with the platform's defaults.
-pub fn tenant_context(services: &Services) -> np_spec::tenant::TenantContext {
-    let slug = np_spec::names::TenantSlug::parse("demo").unwrap_or_else(|_| unreachable!());
-    services.platform.tenant_context(slug)
+/// # Errors
+/// `Unauthenticated` when nobody is signed in.
+pub fn caller() -> Result<np_domain::authz::Caller, AppError> {
+    maybe_caller().ok_or(AppError::Unauthenticated)
+}
+
+/// The tenant a page acts in: the one asked for, else the caller's first tenant.
+///
+/// # Errors
+/// `NotFound` when the caller has no tenant (or no role in the one asked for).
+pub fn pick_tenant(
+    caller: &np_domain::authz::Caller,
+    asked: Option<&str>,
+) -> Result<String, AppError> {
+    match asked.filter(|t| !t.is_empty()) {
+        Some(t) => Ok(t.to_owned()),
+        None => caller
+            .grants
+            .first()
+            .map(|g| g.tenant.clone())
+            .ok_or_else(|| AppError::NotFound("tenant (you are not a member of any yet)".into())),
+    }
 }

@@ -46,21 +46,38 @@ pub struct CheckOutcome {
     pub specs: Vec<AppSpec>,
 }
 
-/// The tenant context of this request.
+/// The generation context of `tenant` (the caller's first tenant when `None`), for a caller who may deploy
+/// there.
 #[server(endpoint = "deploy_context")]
-pub async fn get_deploy_context() -> Result<DeployContext, AppError> {
+pub async fn get_deploy_context(tenant: Option<String>) -> Result<DeployContext, AppError> {
     let services = crate::context::services()?;
-    Ok(DeployContext {
-        tenant: crate::context::tenant_context(&services),
-    })
+    let tenant = tenant_for_deploy(&services, tenant.as_deref()).await?;
+    Ok(DeployContext { tenant })
+}
+
+#[cfg(feature = "ssr")]
+async fn tenant_for_deploy(
+    services: &np_domain::Services,
+    asked: Option<&str>,
+) -> Result<TenantContext, AppError> {
+    let caller = crate::context::caller()?;
+    let slug = crate::context::pick_tenant(&caller, asked)?;
+    let tenant = caller
+        .authorize(&services.db, &slug, np_domain::authz::Action::Deploy)
+        .await?;
+    Ok(tenant.context(&services.platform)?)
 }
 
 /// Parses, validates and generates `text` (an app spec as JSON or YAML, an np.yaml or an OAM Application) for
 /// the tenant, as a deploy would.
 #[server(endpoint = "check_app", input = server_fn::codec::Json)]
-pub async fn check_app(text: String, format: Option<Format>) -> Result<CheckOutcome, AppError> {
+pub async fn check_app(
+    text: String,
+    format: Option<Format>,
+    tenant: Option<String>,
+) -> Result<CheckOutcome, AppError> {
     let services = crate::context::services()?;
-    let tenant = crate::context::tenant_context(&services);
+    let tenant = tenant_for_deploy(&services, tenant.as_deref()).await?;
     let (mut outcome, apps) = check_document(&text, format, &tenant);
     if outcome.errors.is_empty() {
         // Host names are unique across the platform: another app's hosts are refused here, and again (by the

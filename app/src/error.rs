@@ -97,6 +97,23 @@ mod ssr {
                 DomainError::NotFound(what) => Self::NotFound(what.to_owned()),
                 DomainError::Conflict(message) => Self::Conflict(message),
                 DomainError::Invalid { field, message } => Self::Invalid { field, message },
+                DomainError::Rejected(errors) => {
+                    let first = errors.0.into_iter().next();
+                    Self::Invalid {
+                        field: first.as_ref().map(|e| e.field.clone()).unwrap_or_default(),
+                        message: first.map(|e| e.message).unwrap_or_default(),
+                    }
+                }
+                DomainError::Unauthenticated => Self::Unauthenticated,
+                DomainError::Forbidden(_) => Self::Forbidden,
+                DomainError::Upstream { service, message } => {
+                    let request_id = request_id();
+                    tracing::warn!(request_id, service, message, "upstream error");
+                    Self::Unavailable {
+                        service: service.into(),
+                        request_id,
+                    }
+                }
                 DomainError::Database(source) => {
                     let request_id = request_id();
                     tracing::error!(

@@ -10,6 +10,7 @@ mod context;
 pub mod deploy;
 pub mod error;
 mod pages;
+pub mod session;
 mod shell;
 pub mod status;
 

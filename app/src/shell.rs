@@ -7,7 +7,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::components::theme::initial_theme;
-use crate::pages::{deploy::DeployPage, not_found::NotFound, overview::OverviewPage};
+use crate::pages::{
+    deploy::DeployPage, login::LoginPage, not_found::NotFound, overview::OverviewPage,
+};
 
 /// The whole HTML document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/deploy") view=DeployPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage />
                 </Routes>
             </Layout>
         </Router>

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { signIn } from './helpers';
 
 // The deploy form: the Nomad job is generated in the browser as you type (no request to the server), errors
 // appear next to the field they are about, and the server checks the same description again on submit.
@@ -6,6 +7,10 @@ import { expect, test } from '@playwright/test';
 async function hydrated(page) {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
+
+test.beforeEach(async ({ page }) => {
+  await signIn(page, 'dave', '/');
+});
 
 function serverCalls(page) {
   const calls: string[] = [];

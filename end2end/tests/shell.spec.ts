@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { signIn } from './helpers';
 
 // The page shell: rendered on the server, hydrated in the browser, usable without JavaScript.
 
@@ -20,11 +21,14 @@ test('the page hydrates: the theme switch and the tenant menu respond to clicks'
   const darkBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(darkBackground).not.toBe(lightBackground);
 
+  // Signed in, the tenant menu opens and closes.
+  await signIn(page, 'dave', '/');
+  await hydrated(page);
   const switcher = page.getByRole('button', { name: /Tenant/ });
   await expect(page.getByRole('menu')).toBeHidden();
   await switcher.click();
   await expect(switcher).toHaveAttribute('aria-expanded', 'true');
-  await expect(page.getByRole('menu')).toContainText('Sign in to see the tenants you belong to.');
+  await expect(page.getByRole('menu')).toContainText('Demo');
   await switcher.click();
   await expect(page.getByRole('menu')).toBeHidden();
 });
@@ -65,7 +69,8 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' })).toBeVisible();
     await expect(page.locator('[data-dependency="database"]')).toContainText('reachable');
-    await expect(page.locator('[data-dependency="nomad"]')).toContainText('not configured');
+    await expect(page.locator('[data-dependency="nomad"]')).toContainText('reachable');
+    await expect(page.locator('[data-dependency="consul"]')).toContainText('not configured');
     await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
   });
 

@@ -25,6 +25,132 @@ pub enum Command {
     /// Turn an app description (app spec, np.yaml or OAM) into the Nomad job the console would submit, as
     /// JSON (the register body) or HCL. For CI pipelines and reviews; talks to nothing.
     Render(Box<RenderArgs>),
+    /// Tenant maintenance on the console's host (uses the database and Nomad directly, as a platform admin).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Deploy an np.yaml, OAM Application or app spec through the console's API.
+    Deploy(DeployArgs),
+    /// Show an app's status through the console's API.
+    Status(AppArgs),
+    /// Print the end of an app instance's log through the console's API.
+    Logs(LogsArgs),
+    /// Set the number of instances of an app through the console's API.
+    Scale(ScaleArgs),
+    /// Stop an app (and with --purge, remove it) through the console's API.
+    Stop(StopArgs),
+}
+
+/// `np tenant …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and its Nomad namespace (the first tenant, before anyone can sign in).
+    Create(TenantCreateArgs),
+}
+
+/// Options of `np tenant create`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TenantCreateArgs {
+    /// The tenant's short name (lower case, digits and dashes).
+    pub slug: String,
+    /// Its display name.
+    #[arg(long)]
+    pub name: String,
+    /// Host names of its apps must end with this (default: <slug>.<NP_APPS_DOMAIN>).
+    #[arg(long, default_value = "")]
+    pub host_suffix: String,
+    /// Its Nomad node pool.
+    #[arg(long, default_value = "default")]
+    pub node_pool: String,
+    /// Succeed when the tenant already exists (provisioning its namespace again).
+    #[arg(long)]
+    pub if_missing: bool,
+}
+
+/// How the command-line client reaches the console.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgs {
+    /// The console's address.
+    #[arg(long, env = "NP_ADDR", default_value = "http://127.0.0.1:3000")]
+    pub addr: String,
+    /// An API token (created by a tenant admin in the console).
+    #[arg(long, env = "NP_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The tenant.
+    #[arg(long, env = "NP_TENANT")]
+    pub tenant: String,
+}
+
+/// Options of `np deploy`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    /// The file to deploy (`-` for standard input).
+    pub file: std::path::PathBuf,
+    /// Which app of a document with several.
+    #[arg(long)]
+    pub app: Option<String>,
+    /// The document's format; told apart by its keys when not given.
+    #[arg(long, value_enum)]
+    pub format: Option<RenderFormat>,
+    /// The console.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// An app, for `np status`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppArgs {
+    /// The app's name.
+    pub app: String,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The console.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Options of `np logs`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogsArgs {
+    /// The app's name.
+    pub app: String,
+    /// The instance (allocation ID or its first 8 characters); the newest running one by default.
+    #[arg(long)]
+    pub instance: Option<String>,
+    /// Read stderr instead of stdout.
+    #[arg(long)]
+    pub stderr: bool,
+    /// How many bytes from the end.
+    #[arg(long, default_value_t = 65536)]
+    pub bytes: u64,
+    /// The console.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Options of `np scale`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScaleArgs {
+    /// The app's name.
+    pub app: String,
+    /// The number of instances.
+    pub count: i64,
+    /// The console.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Options of `np stop`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StopArgs {
+    /// The app's name.
+    pub app: String,
+    /// Also remove the app from Nomad and free its host names.
+    #[arg(long)]
+    pub purge: bool,
+    /// The console.
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 /// Options of `np render`.

@@ -250,6 +250,14 @@ pub struct Config {
     pub platform: Platform,
     /// Time limit for ordinary upstream requests.
     pub upstream_timeout: Duration,
+    /// The console's address as browsers reach it.
+    pub public_url: Url,
+    /// The OIDC provider, when sign-in is configured.
+    pub oidc: Option<crate::auth::oidc::OidcSettings>,
+    /// Group → role mapping.
+    pub role_mapping: crate::auth::mapping::RoleMapping,
+    /// Session lifetimes.
+    pub sessions: np_domain::sessions::SessionLifetimes,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_filter: String,
     /// Log format.
@@ -283,6 +291,71 @@ pub fn platform(source: &Source) -> Result<Platform, ConfigError> {
         apps_domain,
         default_runtime,
     })
+}
+
+/// Reads the `NP_OIDC_*` variables; `None` when no issuer is set.
+///
+/// # Errors
+/// A bad URL or algorithm, or an issuer without a client ID.
+fn oidc_settings(
+    source: &Source,
+    public_url: &Url,
+) -> Result<Option<crate::auth::oidc::OidcSettings>, ConfigError> {
+    let Some(issuer) = source.url("NP_OIDC_ISSUER")? else {
+        return Ok(None);
+    };
+    let client_id = source.get("NP_OIDC_CLIENT_ID").ok_or_else(|| {
+        ConfigError::Inconsistent("NP_OIDC_ISSUER is set, so NP_OIDC_CLIENT_ID is required".into())
+    })?;
+    let scopes: Vec<String> = source
+        .value_or_default("NP_OIDC_SCOPES")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(ConfigError::Invalid {
+            name: "NP_OIDC_SCOPES",
+            message: "must include openid".into(),
+        });
+    }
+    let algorithms = crate::auth::oidc::parse_algorithms(
+        source
+            .value_or_default("NP_OIDC_ALGORITHMS")
+            .unwrap_or_default(),
+    )
+    .map_err(|message| ConfigError::Invalid {
+        name: "NP_OIDC_ALGORITHMS",
+        message,
+    })?;
+    if algorithms.is_empty() {
+        return Err(ConfigError::Invalid {
+            name: "NP_OIDC_ALGORITHMS",
+            message: "name at least one algorithm".into(),
+        });
+    }
+    let join = |path: &str| {
+        public_url.join(path).map_err(|e| ConfigError::Invalid {
+            name: "NP_PUBLIC_URL",
+            message: e.to_string(),
+        })
+    };
+    // The issuer as written, without the trailing slash `Url` adds to a bare origin: it must equal `iss`.
+    let raw_issuer = source.get("NP_OIDC_ISSUER").unwrap_or_default().to_owned();
+    let _ = issuer;
+    Ok(Some(crate::auth::oidc::OidcSettings {
+        issuer: raw_issuer,
+        client_id: client_id.to_owned(),
+        client_secret: source.secret("NP_OIDC_CLIENT_SECRET"),
+        scopes,
+        groups_claim: source
+            .value_or_default("NP_OIDC_GROUPS_CLAIM")
+            .unwrap_or("groups")
+            .to_owned(),
+        algorithms,
+        redirect_url: join("/auth/callback")?,
+        post_logout_url: join("/")?,
+    }))
 }
 
 impl Config {
@@ -356,9 +429,40 @@ impl Config {
             }
         };
 
+        let public_url = match source.url("NP_PUBLIC_URL")? {
+            Some(url) => url,
+            None => Url::parse(&format!("http://{listen}")).map_err(|e| ConfigError::Invalid {
+                name: "NP_LISTEN",
+                message: format!("cannot make a URL of it: {e}"),
+            })?,
+        };
+        let oidc = oidc_settings(source, &public_url)?;
+        let role_mapping = crate::auth::mapping::RoleMapping::parse(
+            source.get("NP_OIDC_ROLE_MAPPING").unwrap_or_default(),
+        )
+        .map_err(|message| ConfigError::Invalid {
+            name: "NP_OIDC_ROLE_MAPPING",
+            message,
+        })?;
+        let idle: u32 = source.required("NP_SESSION_IDLE_MINUTES", "a whole number of minutes")?;
+        let absolute: u32 = source.required("NP_SESSION_MAX_HOURS", "a whole number of hours")?;
+        if idle == 0 || absolute == 0 {
+            return Err(ConfigError::Inconsistent(
+                "NP_SESSION_IDLE_MINUTES and NP_SESSION_MAX_HOURS must be at least 1".into(),
+            ));
+        }
+        let sessions = np_domain::sessions::SessionLifetimes {
+            idle: time::Duration::minutes(i64::from(idle)),
+            absolute: time::Duration::hours(i64::from(absolute)),
+        };
+
         Ok(Self {
             listen,
             database,
+            public_url,
+            oidc,
+            role_mapping,
+            sessions,
             db_max_connections,
             nomad,
             consul,

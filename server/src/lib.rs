@@ -2,12 +2,16 @@
 //!
 //! `main.rs` is a thin command dispatcher; everything here is also used by the integration tests.
 
+pub mod api;
+pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod database;
 pub mod render;
 pub mod router;
 pub mod routes;
+pub mod security;
 pub mod serve;
 pub mod sim;
 pub mod state;

@@ -51,6 +51,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(error) => Err(error.into()),
             }
         }
+        Command::Tenant(np::cli::TenantCommand::Create(args)) => {
+            let config = load(&source)?;
+            runtime()?.block_on(async {
+                let database = np::database::Database::open(&config.database, 2).await?;
+                let services = np_domain::Services {
+                    db: database.pool.clone(),
+                    upstreams: np::upstreams::build(&config)?,
+                    platform: config.platform.clone(),
+                };
+                let created = np::client::create_tenant(&services, &args).await;
+                database.close().await;
+                let tenant = created?;
+                println!(
+                    "tenant {} ({}): Nomad namespace {} {}{}",
+                    tenant.slug,
+                    tenant.display_name,
+                    tenant.nomad_namespace,
+                    tenant.namespace_state,
+                    tenant
+                        .namespace_error
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default()
+                );
+                Ok(())
+            })
+        }
+        Command::Deploy(args) => client_command(np::client::deploy(&args)),
+        Command::Status(args) => client_command(np::client::status(&args)),
+        Command::Logs(args) => client_command(np::client::logs(&args)),
+        Command::Scale(args) => client_command(np::client::scale(&args)),
+        Command::Stop(args) => client_command(np::client::stop(&args)),
         Command::Migrate => {
             let config = load(&source)?;
             runtime()?.block_on(async {
@@ -59,6 +90,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 database.close().await;
                 Ok(())
             })
+        }
+    }
+}
+
+/// Runs a client command: its output on stdout; its error on stderr with exit status 2 (refused) or 1.
+fn client_command(
+    command: impl std::future::Future<Output = Result<String, np::client::ClientError>>,
+) -> anyhow::Result<()> {
+    match runtime()?.block_on(command) {
+        Ok(out) => {
+            print!("{out}");
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!("np: {error}");
+            std::process::exit(i32::from(error.exit_code()));
         }
     }
 }

@@ -1,17 +1,21 @@
-//! The HTTP router: probes, the Leptos pages and server functions, static files, and the layers around them.
+//! The HTTP router: probes, sign-in, the API, the Leptos pages and server functions, static files, and the
+//! layers around them (request id, tracing, compression, caller identification, cross-site guard, security
+//! headers).
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
-use leptos::prelude::provide_context;
+use axum::http::HeaderName;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::LeptosRoutes;
 use np_app::shell;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::routes as auth_routes;
 use crate::routes::health;
+use crate::security::CspNonce;
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -19,26 +23,33 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Builds the console's router over `state`.
 pub fn build(state: AppState) -> Router {
     let services = state.services.clone();
-    let page_context = move || provide_context(services.clone());
+    let sign_in_configured = state.auth.oidc.is_some();
+    let page_context = move || {
+        provide_context(services.clone());
+        provide_context(np_app::session::SignInConfigured(sign_in_configured));
+        let nonce = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+        if let Some(CspNonce(nonce)) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce));
+        }
+    };
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/auth/login", get(auth_routes::login))
+        .route("/auth/callback", get(auth_routes::callback))
+        .route("/auth/logout", post(auth_routes::logout))
+        .nest("/api/v1", crate::api::router())
         .leptos_routes_with_context(&state, state.routes.clone(), page_context.clone(), move || {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
+        .layer(from_fn_with_state(state.clone(), crate::auth::guard_cross_site))
+        .layer(from_fn_with_state(state.clone(), crate::auth::identify))
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(from_fn_with_state(state.clone(), crate::security::headers))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let request_id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), path = request.uri().path(), request_id)

@@ -27,7 +27,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .context("reading the Leptos site settings")?
         .leptos_options;
     leptos_options.site_addr = config.listen;
-    let state = AppState::new(leptos_options, services);
+    let oidc = config
+        .oidc
+        .clone()
+        .map(crate::auth::oidc::Oidc::new)
+        .transpose()?;
+    let state = AppState::new(leptos_options, services.clone()).with_auth(crate::auth::Auth {
+        oidc,
+        public_url: config.public_url.clone(),
+        lifetimes: config.sessions,
+        mapping: config.role_mapping.clone(),
+    });
+    tokio::spawn(sweep_sessions(services, config.sessions.idle));
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -60,5 +71,23 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+/// Deletes expired sessions and stale sign-in attempts every ten minutes.
+async fn sweep_sessions(services: Services, idle: time::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let swept = async {
+            let mut conn = services.db.acquire().await?;
+            np_domain::sessions::sweep(&mut conn, idle).await
+        }
+        .await;
+        match swept {
+            Ok(n) if n > 0 => tracing::debug!(rows = n, "swept expired sessions"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweeping sessions failed"),
+        }
     }
 }

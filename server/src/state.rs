@@ -5,6 +5,12 @@ use leptos::config::LeptosOptions;
 use leptos_axum::{AxumRouteListing, generate_route_list};
 use np_app::App;
 use np_domain::Services;
+use np_domain::sessions::SessionLifetimes;
+use std::sync::Arc;
+use url::Url;
+
+use crate::auth::mapping::RoleMapping;
+use crate::auth::{Auth, SharedAuth};
 
 /// The router's state: Leptos's site settings, the page routes, and the domain services.
 #[derive(Clone, FromRef)]
@@ -15,6 +21,8 @@ pub struct AppState {
     pub routes: Vec<AxumRouteListing>,
     /// Database and upstream clients.
     pub services: Services,
+    /// Sign-in and sessions.
+    pub auth: SharedAuth,
 }
 
 impl AppState {
@@ -24,6 +32,21 @@ impl AppState {
             leptos_options,
             routes: generate_route_list(App),
             services,
+            auth: Arc::new(Auth {
+                oidc: None,
+                public_url: Url::parse("http://127.0.0.1:3000").unwrap_or_else(|_| unreachable!()),
+                lifetimes: SessionLifetimes {
+                    idle: time::Duration::hours(1),
+                    absolute: time::Duration::hours(12),
+                },
+                mapping: RoleMapping::default(),
+            }),
         }
+    }
+
+    /// The same state with `auth` for sign-in.
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = Arc::new(auth);
+        self
     }
 }

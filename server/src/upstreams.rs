@@ -50,6 +50,7 @@ pub fn build(config: &Config) -> anyhow::Result<Upstreams> {
         })
         .transpose()?;
     Ok(Upstreams {
+        nomad_acl: config.nomad.as_ref().is_some_and(|n| n.token.is_some()),
         nomad,
         consul,
         openobserve,

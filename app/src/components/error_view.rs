@@ -7,10 +7,27 @@ use crate::AppError;
 /// A notice for one failed operation, with the text the user can act on.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let sign_in = matches!(error, AppError::Unauthenticated).then(|| {
+        let location = leptos_router::hooks::use_location();
+        let next = format!(
+            "/auth/login?next={}",
+            crate::components::url_encode(&format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            ))
+        );
+        view! {
+            <a href=next rel="external" class="mt-3 inline-block rounded-md bg-accent px-3 py-1.5 text-on-accent">
+                "Sign in"
+            </a>
+        }
+    });
     view! {
         <div role="alert" class="rounded-md border border-bad/40 bg-bad/10 p-4 text-sm">
             <p class="font-medium text-bad">{title(&error)}</p>
             <p class="mt-1">{error.to_string()}</p>
+            {sign_in}
         </div>
     }
 }

@@ -6,10 +6,13 @@ use leptos_router::components::A;
 use super::error_view::ErrorPage;
 use super::tenant_switcher::TenantSwitcher;
 use super::theme::ThemePicker;
+use super::user_menu::{SessionResource, UserMenu};
 
 /// The page frame.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let session: SessionResource = Resource::new(|| (), |_| crate::session::get_session());
+    provide_context(session);
     view! {
         <div class="flex min-h-screen flex-col bg-bg text-fg">
             <a href="#content" class="sr-only focus:not-sr-only focus:absolute focus:p-2">
@@ -28,6 +31,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <div class="ml-auto flex items-center gap-3">
                         <TenantSwitcher />
                         <ThemePicker />
+                        <UserMenu />
                     </div>
                 </div>
             </header>

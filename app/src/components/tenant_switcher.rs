@@ -1,15 +1,62 @@
-//! The tenant switcher in the header. Until sign-in exists it only explains how tenants appear.
+//! The tenant switcher in the header: the tenants the user may act in, and which one the page shows.
 
 use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use super::user_menu::SessionResource;
+use crate::session::TenantChoice;
 
 /// A button that opens the list of the user's tenants.
 #[component]
 pub fn TenantSwitcher() -> impl IntoView {
+    let session = expect_context::<SessionResource>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(Some(info)) => view! { <Switcher tenants=info.tenants /> }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Switcher(tenants: Vec<TenantChoice>) -> impl IntoView {
     let open = RwSignal::new(false);
+    let query = use_query_map();
+    let location = use_location();
+    let first = tenants.first().map(|t| t.slug.clone());
+    let current = Memo::new(move |_| query.read().get("tenant").or_else(|| first.clone()));
+    let empty = tenants.is_empty();
+    let items = tenants
+        .into_iter()
+        .map(|t| {
+            let slug = t.slug.clone();
+            let href = move || format!("{}?tenant={}", location.pathname.get(), slug);
+            let selected_slug = t.slug.clone();
+            view! {
+                <li>
+                    <a
+                        href=href
+                        role="menuitem"
+                        class="flex items-center justify-between rounded px-2 py-1.5 hover:bg-hover"
+                        aria-current=move || (current.get().as_deref() == Some(selected_slug.as_str())).then_some("true")
+                        on:click=move |_| open.set(false)
+                    >
+                        <span>{t.name}</span>
+                        <span class="text-xs text-muted">{t.role}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
     view! {
         <div class="relative">
             <button
                 type="button"
+                data-testid="tenant-switcher"
                 class="flex items-center gap-2 rounded-md border border-line px-3 py-1.5 text-sm hover:bg-hover"
                 aria-haspopup="true"
                 aria-expanded=move || open.get().to_string()
@@ -17,13 +64,13 @@ pub fn TenantSwitcher() -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <span class="text-muted">"Tenant"</span>
-                <span class="font-medium">"none"</span>
+                <span class="font-medium">{move || current.get().unwrap_or_else(|| "none".into())}</span>
                 <span aria-hidden="true" class="text-muted">"▾"</span>
             </button>
             <div
                 id="tenant-menu"
                 role="menu"
-                class="absolute right-0 z-10 mt-2 w-64 rounded-md border border-line bg-panel p-3 text-sm shadow-lg"
+                class="absolute right-0 z-10 mt-2 w-64 rounded-md border border-line bg-panel p-2 text-sm shadow-lg"
                 hidden=move || !open.get()
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
@@ -31,7 +78,8 @@ pub fn TenantSwitcher() -> impl IntoView {
                     }
                 }
             >
-                <p class="text-muted">"Sign in to see the tenants you belong to."</p>
+                {empty.then(|| view! { <p class="p-2 text-muted">"You are not a member of any tenant yet. Ask a tenant admin to add you."</p> })}
+                <ul>{items}</ul>
             </div>
         </div>
     }

@@ -61,7 +61,8 @@ enum Mode {
 /// The page.
 #[component]
 pub fn DeployPage() -> impl IntoView {
-    let context = Resource::new(|| (), |_| get_deploy_context());
+    let query = leptos_router::hooks::use_query_map();
+    let context = Resource::new(move || query.read().get("tenant"), get_deploy_context);
     view! {
         <Title text="Deploy" />
         <div class="space-y-6">
@@ -127,6 +128,7 @@ fn form_text(form: &DeployForm) -> Option<String> {
 #[component]
 fn DeployEditor(tenant: TenantContext) -> impl IntoView {
     let suffix = tenant.host_suffix.clone();
+    let slug = StoredValue::new(tenant.slug.to_string());
     let tenant = StoredValue::new(tenant);
     let mode = RwSignal::new(Mode::Form);
     let form = RwSignal::new(DeployForm {
@@ -159,11 +161,11 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
     });
     let file_check = Resource::new(
         move || settled.get(),
-        |text| async move {
+        move |text| async move {
             if text.trim().is_empty() {
                 None
             } else {
-                Some(check_app(text, None).await)
+                Some(check_app(text, None, Some(slug.get_value())).await)
             }
         },
     );
@@ -200,7 +202,11 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
             Mode::File => None,
         };
         checked_text.set(Some(text.clone()));
-        check_action.dispatch(CheckApp { text, format });
+        check_action.dispatch(CheckApp {
+            text,
+            format,
+            tenant: Some(slug.get_value()),
+        });
     };
 
     // Errors next to form fields: the browser's, plus the server's when its verdict is current.

@@ -20,6 +20,24 @@ pub enum DomainError {
         /// What is wrong and what is allowed.
         message: String,
     },
+    /// The request was refused for several reasons, each naming its field (a deploy's spec errors).
+    #[error("{0}")]
+    Rejected(np_spec::FieldErrors),
+    /// The caller has not signed in (or their session or token is no longer valid).
+    #[error("please sign in")]
+    Unauthenticated,
+    /// The caller may see the object but not do this to it; the message says what role it takes.
+    #[error("{0}")]
+    Forbidden(String),
+    /// An upstream (Nomad, Consul, OpenObserve) failed; `service` names it, `message` says what the user can
+    /// do about it. The transport detail is logged where it happened.
+    #[error("{service}: {message}")]
+    Upstream {
+        /// Which upstream.
+        service: &'static str,
+        /// What happened, in the user's terms.
+        message: String,
+    },
     /// The database failed; the cause is for the log only.
     #[error("database error")]
     Database(#[source] sqlx::Error),
@@ -48,5 +66,42 @@ impl DomainError {
 impl From<sqlx::Error> for DomainError {
     fn from(error: sqlx::Error) -> Self {
         Self::Database(error)
+    }
+}
+
+impl DomainError {
+    /// Turns an upstream failure into what a user can act on: Nomad's own 4xx message (it names the
+    /// problem), `NotFound` for a 404, and otherwise "unavailable" with the transport detail logged here.
+    pub fn upstream(service: &'static str, error: np_http::Error) -> Self {
+        match &error {
+            np_http::Error::Status { status, .. } if status.as_u16() == 404 => {
+                Self::NotFound("app")
+            }
+            np_http::Error::Status { status, body, .. }
+                if status.is_client_error() && status.as_u16() != 429 =>
+            {
+                Self::Upstream {
+                    service,
+                    message: body.trim().chars().take(2000).collect(),
+                }
+            }
+            _ => {
+                tracing::warn!(
+                    service,
+                    error = &error as &dyn std::error::Error,
+                    "upstream call failed"
+                );
+                let message = match &error {
+                    np_http::Error::Status { status, .. } => {
+                        format!("answered {}; try again shortly", status.as_u16())
+                    }
+                    np_http::Error::Timeout { .. } => {
+                        "did not answer in time; try again shortly".into()
+                    }
+                    _ => "is unreachable; try again shortly".into(),
+                };
+                Self::Upstream { service, message }
+            }
+        }
     }
 }

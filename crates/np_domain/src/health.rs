@@ -17,6 +17,9 @@ pub struct Upstreams {
     pub consul: Option<Consul>,
     /// OpenObserve, if configured.
     pub openobserve: Option<OpenObserve>,
+    /// Whether Nomad enforces ACLs (the console was given a token): each tenant then gets its own
+    /// least-privilege policy and token.
+    pub nomad_acl: bool,
 }
 
 /// The state of one dependency.

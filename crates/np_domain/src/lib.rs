@@ -3,12 +3,18 @@
 //! Repositories are free functions taking a sqlx executor, so a service can run several of them in one
 //! transaction. Every fallible function returns [`DomainError`]; the server maps it to what users see.
 
+pub mod api_tokens;
+pub mod apps;
+pub mod authz;
 pub mod db;
 pub mod error;
 pub mod health;
 pub mod memberships;
 pub mod platform;
+pub mod provisioning;
 pub mod route_hosts;
+pub mod secrets;
+pub mod sessions;
 pub mod tenants;
 pub mod users;
 

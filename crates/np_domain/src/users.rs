@@ -68,3 +68,48 @@ pub async fn upsert(db: impl PgExecutor<'_>, identity: &Identity) -> Result<User
     .fetch_one(db)
     .await?)
 }
+
+/// Sets the user's platform role (from the OIDC group mapping at sign-in).
+///
+/// # Errors
+/// On database failure.
+pub async fn set_platform_role(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    role: Option<crate::authz::PlatformRole>,
+) -> Result<(), DomainError> {
+    sqlx::query("UPDATE users SET platform_role = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(role.map(crate::authz::PlatformRole::as_str))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Disables a user (their sessions end at once) or enables them again.
+///
+/// # Errors
+/// `NotFound`.
+pub async fn set_disabled(
+    db: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    disabled: bool,
+) -> Result<(), DomainError> {
+    let done = sqlx::query(
+        "UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(disabled)
+    .execute(&mut *db)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound("user"));
+    }
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}

@@ -120,9 +120,72 @@ pub const VARS: &[Var] = &[
         "Task driver for apps that name none: podman or docker.",
     ),
     var(
+        "NP_PUBLIC_URL",
+        None,
+        "The console's address as browsers reach it, e.g. https://np.example.com (default: http://<NP_LISTEN>). Sign-in redirects and the cross-site request check use it.",
+    ),
+    var(
+        "NP_OIDC_ISSUER",
+        None,
+        "OpenID Connect issuer URL (its /.well-known/openid-configuration is read). Sign-in is off when unset; API tokens still work.",
+    ),
+    var(
+        "NP_OIDC_CLIENT_ID",
+        None,
+        "Client ID registered with the provider; required with the issuer.",
+    ),
+    secret(
+        "NP_OIDC_CLIENT_SECRET",
+        "Client secret registered with the provider (unset for a public client; PKCE is always used).",
+    ),
+    var(
+        "NP_OIDC_SCOPES",
+        Some("openid profile email groups"),
+        "Scopes requested at sign-in, separated by spaces.",
+    ),
+    var(
+        "NP_OIDC_GROUPS_CLAIM",
+        Some("groups"),
+        "ID-token claim holding the user's groups (a list of strings).",
+    ),
+    var(
+        "NP_OIDC_ALGORITHMS",
+        Some("RS256,ES256"),
+        "ID-token signature algorithms accepted, separated by commas (others are refused).",
+    ),
+    var(
+        "NP_OIDC_ROLE_MAPPING",
+        None,
+        "Group-to-role mapping, e.g. np-admins=platform:admin,auditors=platform:auditor,acme-devs=acme:developer. Roles: platform:admin, platform:auditor, <tenant>:admin, <tenant>:developer, <tenant>:auditor.",
+    ),
+    var(
+        "NP_SESSION_IDLE_MINUTES",
+        Some("60"),
+        "A session unused this long ends.",
+    ),
+    var(
+        "NP_SESSION_MAX_HOURS",
+        Some("12"),
+        "Every session ends this long after sign-in.",
+    ),
+    var(
         "NP_UPSTREAM_TIMEOUT_SECS",
         Some("30"),
         "Time limit for ordinary requests to Nomad, Consul and OpenObserve.",
+    ),
+    var(
+        "NP_ADDR",
+        Some("http://127.0.0.1:3000"),
+        "For the np command-line client (np deploy, status, logs, scale, stop): the console's address.",
+    ),
+    secret(
+        "NP_TOKEN",
+        "For the np command-line client: the API token it sends.",
+    ),
+    var(
+        "NP_TENANT",
+        None,
+        "For the np command-line client: the tenant it acts in.",
     ),
     var(
         "NP_LOG",

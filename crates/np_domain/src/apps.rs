@@ -1,0 +1,604 @@
+//! A tenant's apps: deploy a description (np.yaml, OAM or app spec), read status and logs, scale and stop.
+//!
+//! Every function authorizes the caller for the tenant first, builds the job from the tenant's own settings
+//! (never from the input), and talks to Nomad in the tenant's namespace with the tenant's token when it has
+//! one. A deploy is recorded in Postgres before Nomad is called and completed after, whatever Nomad says.
+
+use std::time::Duration;
+
+use np_nomad::allocations::{LogOrigin, LogRequest, LogType};
+use np_nomad::{Nomad, types::ScalingRequest};
+use np_nomad::{QueryOptions, WriteOptions};
+use np_spec::parse::Format;
+use np_spec::{AppSpec, FieldError, FieldErrors, Generated, TenantContext};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::authz::{Action, Caller};
+use crate::tenants::Tenant;
+use crate::{DomainError, Services, route_hosts};
+
+/// One app of a document, ready to submit.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The app as described.
+    pub spec: AppSpec,
+    /// The job generated for the tenant.
+    pub generated: Generated,
+}
+
+/// Parses `text` (in `format`, or told apart by its keys) and generates every app's job for `tenant`.
+///
+/// # Errors
+/// Every parse, policy and validation error, each naming its field (prefixed with the app where a document
+/// has several).
+pub fn prepare(
+    text: &str,
+    format: Option<Format>,
+    tenant: &TenantContext,
+) -> Result<(Vec<Prepared>, Vec<FieldError>), FieldErrors> {
+    let doc = match format {
+        Some(format) => np_spec::parse::parse_as(format, text)?,
+        None => np_spec::parse::parse(text)?,
+    };
+    let mut prepared = Vec::new();
+    let mut errors = Vec::new();
+    for app in &doc.apps {
+        match np_spec::generate(&app.spec, tenant) {
+            Ok(generated) => prepared.push(Prepared {
+                spec: app.spec.clone(),
+                generated,
+            }),
+            Err(e) => errors.extend(app.locate_errors(e).0),
+        }
+    }
+    if errors.is_empty() {
+        Ok((prepared, doc.notes))
+    } else {
+        Err(FieldErrors(errors))
+    }
+}
+
+/// A deploy request from the API or the console.
+#[derive(Debug, Clone)]
+pub struct DeployInput {
+    /// The document.
+    pub text: String,
+    /// Its format, when the caller says.
+    pub format: Option<Format>,
+    /// Only this app of a document with several.
+    pub app: Option<String>,
+    /// Where it came from, as recorded: `api`, `form`, `np-yaml`, `oam`, `spec`.
+    pub source: &'static str,
+}
+
+/// One app deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployed {
+    /// The deploy record.
+    pub deploy_id: Uuid,
+    /// The app.
+    pub app: String,
+    /// Its Nomad job.
+    pub job_id: String,
+    /// The evaluation Nomad created.
+    pub eval_id: String,
+    /// Nomad's warnings, if any.
+    pub warnings: Vec<String>,
+    /// The URLs its routes serve.
+    pub urls: Vec<String>,
+}
+
+/// The Nomad client to use for `tenant`: the tenant's own token when one was made for it.
+///
+/// # Errors
+/// `Upstream` when Nomad is not configured.
+pub async fn nomad_for(services: &Services, tenant: &Tenant) -> Result<Nomad, DomainError> {
+    let nomad = services
+        .upstreams
+        .nomad
+        .as_ref()
+        .ok_or(DomainError::Upstream {
+            service: "nomad",
+            message: "no Nomad is configured for this console".into(),
+        })?;
+    Ok(
+        match crate::tenants::nomad_token(&services.db, tenant.id).await? {
+            Some(secret) => nomad.with_token(secret.into()),
+            None => nomad.clone(),
+        },
+    )
+}
+
+/// Deploys every app of `input` (or the one it names) to `tenant`.
+///
+/// # Errors
+/// `Rejected` with every field error; `Conflict` for a host another app routes; `NotFound`/`Forbidden` from
+/// authorization; `Upstream` when Nomad refuses or fails (the deploy is then recorded as failed).
+pub async fn deploy(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    input: &DeployInput,
+) -> Result<Vec<Deployed>, DomainError> {
+    let tenant = caller
+        .authorize(&services.db, tenant, Action::Deploy)
+        .await?;
+    if tenant.namespace_state != "ready" {
+        return Err(DomainError::Conflict(format!(
+            "tenant {} has no Nomad namespace yet ({}); a platform admin can retry creating it",
+            tenant.slug, tenant.namespace_state
+        )));
+    }
+    let context = tenant.context(&services.platform)?;
+    let (mut prepared, _notes) =
+        prepare(&input.text, input.format, &context).map_err(DomainError::Rejected)?;
+    if let Some(only) = &input.app {
+        prepared.retain(|p| p.spec.name.as_str() == only);
+        if prepared.is_empty() {
+            return Err(DomainError::invalid(
+                "app",
+                format!("the document has no app named {only:?}"),
+            ));
+        }
+    }
+    for p in &prepared {
+        let taken = route_hosts::taken(
+            &services.db,
+            &tenant.slug,
+            p.spec.name.as_str(),
+            &p.generated.hosts,
+        )
+        .await?;
+        if let Some(t) = taken.first() {
+            return Err(DomainError::Rejected(FieldErrors(vec![FieldError::new(
+                "routes",
+                t.message(&tenant.slug),
+            )])));
+        }
+    }
+    let nomad = nomad_for(services, &tenant).await?;
+    let mut deployed = Vec::new();
+    for p in prepared {
+        deployed
+            .push(deploy_one(services, &nomad, caller, &tenant, &context, p, input.source).await?);
+    }
+    Ok(deployed)
+}
+
+async fn deploy_one(
+    services: &Services,
+    nomad: &Nomad,
+    caller: &Caller,
+    tenant: &Tenant,
+    context: &TenantContext,
+    p: Prepared,
+    source: &str,
+) -> Result<Deployed, DomainError> {
+    let app = p.spec.name.to_string();
+    let job_id = p.generated.job.id.clone().unwrap_or_default();
+    route_hosts::claim(&services.db, tenant.id, &app, &p.generated.hosts).await?;
+    let spec_json = serde_json::to_value(&p.spec).unwrap_or_default();
+    let request = p.generated.register_request();
+    let job_json = serde_json::to_value(&request).unwrap_or_default();
+    let deploy_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO deploys (tenant_id, app, job_id, actor, actor_user_id, actor_token_id, source, spec, job)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(tenant.id)
+    .bind(&app)
+    .bind(&job_id)
+    .bind(&caller.display_name)
+    .bind(caller.user_id())
+    .bind(caller.token_id())
+    .bind(source)
+    .bind(&spec_json)
+    .bind(&job_json)
+    .fetch_one(&services.db)
+    .await?;
+    let answer = nomad
+        .jobs()
+        .register(&request, &WriteOptions::namespace(&context.namespace))
+        .await;
+    match answer {
+        Ok((response, _)) => {
+            sqlx::query(
+                "UPDATE deploys SET state = 'submitted', eval_id = $2, finished_at = now() WHERE id = $1",
+            )
+            .bind(deploy_id)
+            .bind(&response.eval_id)
+            .execute(&services.db)
+            .await?;
+            Ok(Deployed {
+                deploy_id,
+                app,
+                job_id,
+                eval_id: response.eval_id,
+                warnings: response
+                    .warnings
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                urls: urls(&p.spec, context),
+            })
+        }
+        Err(e) => {
+            let error = DomainError::upstream("nomad", e);
+            sqlx::query("UPDATE deploys SET state = 'failed', error = $2, finished_at = now() WHERE id = $1")
+                .bind(deploy_id)
+                .bind(error.to_string())
+                .execute(&services.db)
+                .await?;
+            Err(error)
+        }
+    }
+}
+
+/// The URLs an app's routes serve.
+fn urls(spec: &AppSpec, context: &TenantContext) -> Vec<String> {
+    let scheme = if context.ingress.tls { "https" } else { "http" };
+    spec.routes
+        .iter()
+        .map(|r| {
+            let path = r.path.as_deref().unwrap_or("/");
+            format!("{scheme}://{}{path}", r.host)
+        })
+        .collect()
+}
+
+/// An app's state as Nomad reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppStatus {
+    /// The app.
+    pub app: String,
+    /// Its Nomad job.
+    pub job_id: String,
+    /// `pending`, `running` or `dead`.
+    pub status: String,
+    /// The job's version.
+    pub version: u64,
+    /// Instances wanted.
+    pub desired: i64,
+    /// Instances running.
+    pub running: i64,
+    /// Instances starting or queued.
+    pub pending: i64,
+    /// Instances failed.
+    pub failed: i64,
+    /// The latest deployment's status (`running`, `successful`, `failed`, …), if any.
+    pub deployment: Option<String>,
+    /// The instances.
+    pub instances: Vec<Instance>,
+}
+
+/// One allocation of an app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Allocation ID.
+    pub id: String,
+    /// Node name.
+    pub node: String,
+    /// `pending`, `running`, `complete`, `failed`, `lost`.
+    pub status: String,
+    /// The job version it runs.
+    pub version: u64,
+    /// Whether Nomad wants it running.
+    pub desired: String,
+}
+
+fn job_id(tenant: &Tenant, app: &str) -> Result<String, DomainError> {
+    np_spec::names::AppName::parse(app).map_err(|e| DomainError::invalid("app", e))?;
+    Ok(format!("{}-{app}", tenant.slug))
+}
+
+fn query(tenant: &Tenant) -> QueryOptions {
+    QueryOptions {
+        namespace: Some(tenant.nomad_namespace.clone()),
+        ..QueryOptions::default()
+    }
+}
+
+/// The status of `app` in `tenant`.
+///
+/// # Errors
+/// `NotFound` for an unknown app; authorization and upstream errors.
+pub async fn status(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    app: &str,
+) -> Result<AppStatus, DomainError> {
+    let tenant = caller.authorize(&services.db, tenant, Action::View).await?;
+    let job_id = job_id(&tenant, app)?;
+    let nomad = nomad_for(services, &tenant).await?;
+    let q = query(&tenant);
+    let (job, _) = nomad
+        .jobs()
+        .info(&job_id, &q)
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
+        return Err(DomainError::NotFound("app"));
+    }
+    let (summary, _) = nomad
+        .jobs()
+        .summary(&job_id, &q)
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    let (allocs, _) = nomad
+        .jobs()
+        .allocations(&job_id, false, &q)
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    let (deployment, _) = nomad
+        .jobs()
+        .latest_deployment(&job_id, &q)
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    let desired = job
+        .task_groups
+        .iter()
+        .flatten()
+        .map(|g| g.count.unwrap_or(0))
+        .sum();
+    let totals = summary.summary.values().fold((0, 0, 0), |acc, g| {
+        (
+            acc.0 + g.running,
+            acc.1 + g.starting + g.queued,
+            acc.2 + g.failed,
+        )
+    });
+    Ok(AppStatus {
+        app: app.to_owned(),
+        job_id,
+        status: job.status.unwrap_or_default(),
+        version: job.version.unwrap_or(0),
+        desired,
+        running: totals.0,
+        pending: totals.1,
+        failed: totals.2,
+        deployment: deployment.map(|d| d.status),
+        instances: allocs
+            .into_iter()
+            .map(|a| Instance {
+                id: a.id,
+                node: a.node_name,
+                status: a.client_status,
+                version: a.job_version,
+                desired: a.desired_status,
+            })
+            .collect(),
+    })
+}
+
+/// The apps of `tenant`, as Nomad lists its jobs in the tenant's namespace.
+///
+/// # Errors
+/// Authorization and upstream errors.
+pub async fn list(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+) -> Result<Vec<AppSummary>, DomainError> {
+    let tenant = caller.authorize(&services.db, tenant, Action::View).await?;
+    let nomad = nomad_for(services, &tenant).await?;
+    let prefix = format!("{}-", tenant.slug);
+    let q = QueryOptions {
+        prefix: Some(prefix.clone()),
+        ..query(&tenant)
+    };
+    let (jobs, _) = nomad
+        .jobs()
+        .list(&q)
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    Ok(jobs
+        .into_iter()
+        .filter(|j| j.namespace == tenant.nomad_namespace)
+        .filter_map(|j| {
+            Some(AppSummary {
+                app: j.id.strip_prefix(&prefix)?.to_owned(),
+                status: j.status.clone(),
+                job_id: j.id,
+            })
+        })
+        .collect())
+}
+
+/// One app in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSummary {
+    /// The app.
+    pub app: String,
+    /// Its Nomad job.
+    pub job_id: String,
+    /// `pending`, `running` or `dead`.
+    pub status: String,
+}
+
+/// What to read of an app's logs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct LogsQuery {
+    /// The instance (allocation ID or its first 8 characters); the newest running one when absent.
+    pub instance: Option<String>,
+    /// `stdout` (default) or `stderr`.
+    pub stream: Option<String>,
+    /// How many bytes from the end (default 64 KiB, at most 1 MiB).
+    pub bytes: Option<u64>,
+}
+
+/// The end of one instance's log, as text.
+///
+/// # Errors
+/// `Invalid` for a bad stream; `NotFound` for an unknown app or instance; authorization and upstream errors.
+pub async fn logs(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    app: &str,
+    q: &LogsQuery,
+) -> Result<String, DomainError> {
+    let tenant = caller
+        .authorize(&services.db, tenant, Action::ReadLogs)
+        .await?;
+    let log_type = match q.stream.as_deref() {
+        None | Some("stdout") => LogType::Stdout,
+        Some("stderr") => LogType::Stderr,
+        Some(other) => {
+            return Err(DomainError::invalid(
+                "stream",
+                format!("{other:?} is not stdout or stderr"),
+            ));
+        }
+    };
+    let bytes = q.bytes.unwrap_or(64 * 1024).min(1024 * 1024);
+    let job_id = job_id(&tenant, app)?;
+    let nomad = nomad_for(services, &tenant).await?;
+    let (mut allocs, _) = nomad
+        .jobs()
+        .allocations(&job_id, false, &query(&tenant))
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    allocs.retain(|a| a.namespace == tenant.nomad_namespace);
+    allocs.sort_by_key(|a| std::cmp::Reverse((a.client_status == "running", a.modify_index)));
+    let alloc = match &q.instance {
+        Some(id) => allocs
+            .iter()
+            .find(|a| a.id == *id || (id.len() >= 8 && a.id.starts_with(id.as_str())))
+            .ok_or(DomainError::NotFound("instance"))?,
+        None => allocs.first().ok_or(DomainError::NotFound("instance"))?,
+    };
+    let task = alloc
+        .task_states
+        .as_ref()
+        .and_then(|t| {
+            t.keys()
+                .find(|k| k.as_str() == app)
+                .or_else(|| t.keys().next())
+        })
+        .cloned()
+        .unwrap_or_else(|| app.to_owned());
+    let request = LogRequest {
+        task,
+        log_type,
+        follow: false,
+        origin: LogOrigin::End(bytes),
+    };
+    let mut stream = nomad
+        .allocations()
+        .logs(&alloc.id, &request, &query(&tenant))
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, stream.next_frame()).await;
+        match frame {
+            Ok(Ok(Some(frame))) => {
+                if let Ok(data) = frame.bytes() {
+                    out.extend_from_slice(&data);
+                }
+                if out.len() as u64 > bytes {
+                    let cut = out.len() - usize::try_from(bytes).unwrap_or(usize::MAX);
+                    out.drain(..cut);
+                }
+            }
+            Ok(Ok(None)) | Err(_) => break,
+            Ok(Err(e)) => return Err(DomainError::upstream("nomad", e)),
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Sets the number of instances of `app`.
+///
+/// # Errors
+/// `Invalid` for a negative count; Nomad's message when outside the app's min/max; authorization and
+/// upstream errors.
+pub async fn scale(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    app: &str,
+    count: i64,
+) -> Result<String, DomainError> {
+    let tenant = caller
+        .authorize(&services.db, tenant, Action::Operate)
+        .await?;
+    if !(0..=1000).contains(&count) {
+        return Err(DomainError::invalid("count", "must be between 0 and 1000"));
+    }
+    let job_id = job_id(&tenant, app)?;
+    let nomad = nomad_for(services, &tenant).await?;
+    let (job, _) = nomad
+        .jobs()
+        .info(&job_id, &query(&tenant))
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
+        return Err(DomainError::NotFound("app"));
+    }
+    let group = job
+        .task_groups
+        .iter()
+        .flatten()
+        .find_map(|g| g.name.clone())
+        .ok_or(DomainError::NotFound("app"))?;
+    let request = ScalingRequest {
+        count: Some(count),
+        target: [("Group".to_owned(), group)].into(),
+        message: format!("scaled by {} through np", caller.display_name),
+        namespace: Some(tenant.nomad_namespace.clone()),
+        ..ScalingRequest::default()
+    };
+    let (answer, _) = nomad
+        .jobs()
+        .scale(
+            &job_id,
+            &request,
+            &WriteOptions::namespace(&tenant.nomad_namespace),
+        )
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    Ok(answer.eval_id)
+}
+
+/// Stops `app`; with `purge`, removes it from Nomad and frees its host names.
+///
+/// # Errors
+/// Authorization and upstream errors; `NotFound` for an unknown app.
+pub async fn stop(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    app: &str,
+    purge: bool,
+) -> Result<String, DomainError> {
+    let tenant = caller
+        .authorize(&services.db, tenant, Action::Operate)
+        .await?;
+    let job_id = job_id(&tenant, app)?;
+    let nomad = nomad_for(services, &tenant).await?;
+    let (job, _) = nomad
+        .jobs()
+        .info(&job_id, &query(&tenant))
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
+        return Err(DomainError::NotFound("app"));
+    }
+    let (answer, _) = nomad
+        .jobs()
+        .deregister(
+            &job_id,
+            purge,
+            &WriteOptions::namespace(&tenant.nomad_namespace),
+        )
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    if purge {
+        route_hosts::release(&services.db, tenant.id, app).await?;
+    }
+    Ok(answer.eval_id)
+}

@@ -1,0 +1,278 @@
+//! Creating, changing and deleting tenants, and keeping their Nomad namespace (and, where the cluster has
+//! ACLs, their policy and token) in step.
+//!
+//! The tenant row is written first; the namespace is made after, and its outcome recorded on the row. An
+//! unreachable Nomad leaves a tenant in state `failed` with the reason, which [`provision`] retries.
+
+use std::collections::BTreeMap;
+
+use np_nomad::types::{AclPolicy, AclToken, Namespace, NamespaceCapabilities};
+use np_nomad::{QueryOptions, WriteOptions};
+use np_spec::spec::Runtime;
+
+use crate::authz::{Action, Caller};
+use crate::tenants::{self, NewTenant, Tenant, TenantSettings};
+use crate::{DomainError, Services};
+
+/// The Nomad capabilities a tenant's token has in its namespace: enough to run and operate its apps,
+/// nothing about other namespaces, nodes or ACLs.
+pub const TENANT_CAPABILITIES: &[&str] = &[
+    "list-jobs",
+    "parse-job",
+    "read-job",
+    "submit-job",
+    "dispatch-job",
+    "read-logs",
+    "read-fs",
+    "alloc-lifecycle",
+    "scale-job",
+    "read-job-scaling",
+];
+
+/// The ACL policy name of a tenant.
+pub fn policy_name(slug: &str) -> String {
+    format!("np-tenant-{slug}")
+}
+
+/// The ACL policy rules of a tenant's namespace.
+pub fn policy_rules(namespace: &str) -> String {
+    let caps: Vec<String> = TENANT_CAPABILITIES
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    format!(
+        "namespace \"{namespace}\" {{\n  capabilities = [{}]\n}}\n",
+        caps.join(", ")
+    )
+}
+
+fn runtime_driver(runtime: Runtime) -> &'static str {
+    match runtime {
+        Runtime::Podman => "podman",
+        Runtime::Docker => "docker",
+    }
+}
+
+/// Creates a tenant (platform admins only) and its Nomad namespace.
+///
+/// # Errors
+/// `Forbidden` for others; `Invalid` for bad settings; `Conflict` for a taken slug. A Nomad failure is not an
+/// error: the tenant is returned in state `failed`.
+pub async fn create(
+    services: &Services,
+    caller: &Caller,
+    new: &NewTenant,
+) -> Result<Tenant, DomainError> {
+    caller.require_platform_admin("create tenants")?;
+    new.settings.validate(&services.platform)?;
+    let tenant = tenants::insert(&services.db, new).await?;
+    provision_row(services, tenant).await
+}
+
+/// Retries creating the tenant's namespace (and ACL policy and token).
+///
+/// # Errors
+/// `Forbidden` for all but platform admins; `NotFound`.
+pub async fn provision(
+    services: &Services,
+    caller: &Caller,
+    slug: &str,
+) -> Result<Tenant, DomainError> {
+    caller.require_platform_admin("create tenant namespaces")?;
+    let tenant = tenants::by_slug(&services.db, slug).await?;
+    provision_row(services, tenant).await
+}
+
+async fn provision_row(services: &Services, tenant: Tenant) -> Result<Tenant, DomainError> {
+    let outcome = make_namespace(services, &tenant).await;
+    let (state, error) = match &outcome {
+        Ok(()) => ("ready", None),
+        Err(e) => ("failed", Some(e.to_string())),
+    };
+    if let Err(e) = &outcome {
+        tracing::warn!(tenant = tenant.slug, error = %e, "creating the tenant's Nomad namespace failed");
+    }
+    tenants::set_namespace_state(&services.db, tenant.id, state, error.as_deref()).await?;
+    tenants::by_slug(&services.db, &tenant.slug).await
+}
+
+async fn make_namespace(services: &Services, tenant: &Tenant) -> Result<(), DomainError> {
+    let Some(nomad) = services.upstreams.nomad.as_ref() else {
+        return Err(DomainError::Upstream {
+            service: "nomad",
+            message: "no Nomad is configured for this console".into(),
+        });
+    };
+    let context = tenant.context(&services.platform)?;
+    let mut drivers: Vec<String> = context
+        .allowed_runtimes
+        .iter()
+        .map(|r| runtime_driver(*r).to_owned())
+        .collect();
+    drivers.dedup();
+    let namespace = Namespace {
+        name: tenant.nomad_namespace.clone(),
+        description: format!("np tenant {}", tenant.display_name),
+        meta: Some(BTreeMap::from([(
+            "np-tenant".to_owned(),
+            tenant.slug.clone(),
+        )])),
+        capabilities: Some(NamespaceCapabilities {
+            enabled_task_drivers: Some(drivers),
+            enabled_network_modes: Some(vec!["bridge".into()]),
+            ..NamespaceCapabilities::default()
+        }),
+        create_index: None,
+        modify_index: None,
+    };
+    nomad
+        .namespaces()
+        .register(&namespace, &WriteOptions::default())
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    if services.upstreams.nomad_acl {
+        let (policy, accessor) = tenants::nomad_acl(&services.db, tenant.id).await?;
+        let name = policy_name(&tenant.slug);
+        nomad
+            .acl()
+            .upsert_policy(
+                &AclPolicy {
+                    name: name.clone(),
+                    description: format!("np tenant {}: its namespace only", tenant.slug),
+                    rules: policy_rules(&tenant.nomad_namespace),
+                    job_acl: None,
+                    create_index: None,
+                    modify_index: None,
+                },
+                &WriteOptions::default(),
+            )
+            .await
+            .map_err(|e| DomainError::upstream("nomad", e))?;
+        if policy.is_none() || accessor.is_none() {
+            let token = nomad
+                .acl()
+                .create_token(
+                    &AclToken {
+                        name: format!("np tenant {}", tenant.slug),
+                        token_type: "client".into(),
+                        policies: Some(vec![name.clone()]),
+                        ..AclToken::default()
+                    },
+                    &WriteOptions::default(),
+                )
+                .await
+                .map_err(|e| DomainError::upstream("nomad", e))?;
+            tenants::set_nomad_token(
+                &services.db,
+                tenant.id,
+                &name,
+                &token.accessor_id,
+                &token.secret_id,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Changes a tenant's display name and settings (tenant admins and platform admins).
+///
+/// # Errors
+/// Authorization errors; `Invalid` for bad settings.
+pub async fn update(
+    services: &Services,
+    caller: &Caller,
+    slug: &str,
+    display_name: &str,
+    settings: &TenantSettings,
+) -> Result<Tenant, DomainError> {
+    let tenant = caller
+        .authorize(&services.db, slug, Action::ManageSettings)
+        .await?;
+    settings.validate(&services.platform)?;
+    tenants::update(&services.db, tenant.id, display_name, settings).await
+}
+
+/// Deletes a tenant (platform admins only) when it has no app left running: its namespace, policy and token
+/// go first, then the row.
+///
+/// # Errors
+/// `Conflict` naming the running apps; authorization and upstream errors.
+pub async fn delete(services: &Services, caller: &Caller, slug: &str) -> Result<(), DomainError> {
+    let tenant = caller
+        .authorize(&services.db, slug, Action::DeleteTenant)
+        .await?;
+    if let Some(nomad) = services.upstreams.nomad.as_ref() {
+        let query = QueryOptions {
+            namespace: Some(tenant.nomad_namespace.clone()),
+            ..QueryOptions::default()
+        };
+        let jobs = match nomad.jobs().list(&query).await {
+            Ok((jobs, _)) => jobs,
+            Err(np_http::Error::Status { status, .. }) if status.as_u16() == 404 => Vec::new(),
+            Err(e) => return Err(DomainError::upstream("nomad", e)),
+        };
+        let running: Vec<String> = jobs
+            .iter()
+            .filter(|j| j.namespace == tenant.nomad_namespace && j.status != "dead")
+            .map(|j| j.id.clone())
+            .collect();
+        if !running.is_empty() {
+            return Err(DomainError::Conflict(format!(
+                "tenant {} still has {} app(s) that are not stopped: {}; stop them first",
+                tenant.slug,
+                running.len(),
+                running.join(", ")
+            )));
+        }
+        let (policy, accessor) = tenants::nomad_acl(&services.db, tenant.id).await?;
+        if let Some(accessor) = accessor {
+            ignore_missing(
+                nomad
+                    .acl()
+                    .delete_token(&accessor, &WriteOptions::default())
+                    .await,
+            )?;
+        }
+        if let Some(policy) = policy {
+            ignore_missing(
+                nomad
+                    .acl()
+                    .delete_policy(&policy, &WriteOptions::default())
+                    .await,
+            )?;
+        }
+        for job in jobs
+            .iter()
+            .filter(|j| j.namespace == tenant.nomad_namespace)
+        {
+            ignore_missing(
+                nomad
+                    .jobs()
+                    .deregister(
+                        &job.id,
+                        true,
+                        &WriteOptions::namespace(&tenant.nomad_namespace),
+                    )
+                    .await
+                    .map(|_| ()),
+            )?;
+        }
+        ignore_missing(
+            nomad
+                .namespaces()
+                .delete(&tenant.nomad_namespace, &WriteOptions::default())
+                .await
+                .map(|_| ()),
+        )?;
+    }
+    tenants::delete(&services.db, tenant.id).await
+}
+
+fn ignore_missing(result: Result<(), np_http::Error>) -> Result<(), DomainError> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(np_http::Error::Status { status, .. }) if status.as_u16() == 404 => Ok(()),
+        Err(e) => Err(DomainError::upstream("nomad", e)),
+    }
+}
