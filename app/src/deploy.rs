@@ -48,7 +48,7 @@ pub struct CheckOutcome {
 
 /// The generation context of `tenant` (the caller's first tenant when `None`), for a caller who may deploy
 /// there.
-#[server(endpoint = "deploy_context")]
+#[server(endpoint = "deploy_context", input = server_fn::codec::Json)]
 pub async fn get_deploy_context(tenant: Option<String>) -> Result<DeployContext, AppError> {
     let services = crate::context::services()?;
     let tenant = tenant_for_deploy(&services, tenant.as_deref()).await?;

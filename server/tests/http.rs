@@ -206,6 +206,7 @@ async fn readyz_is_ready_when_every_upstream_answers(pool: PgPool) {
             })
             .unwrap(),
         ),
+        nomad_acl: false,
     };
     let (status, _, body) = get(&router(pool, upstreams), "/readyz", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -215,19 +216,39 @@ async fn readyz_is_ready_when_every_upstream_answers(pool: PgPool) {
     }
 }
 
-async fn post_json(router: &Router, uri: &str, body: serde_json::Value) -> (StatusCode, String) {
-    let request = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let (status, _, body) = send(router, request).await;
+mod common;
+
+/// Posts JSON as a signed-in browser of this origin would (`cookie`).
+async fn post_json_as(
+    router: &Router,
+    cookie: &str,
+    uri: &str,
+    body: serde_json::Value,
+) -> (StatusCode, String) {
+    let (status, _, body) = common::call(
+        router,
+        "POST",
+        uri,
+        &common::Auth::Cookie(cookie.to_owned()),
+        Some(body.to_string()),
+    )
+    .await;
     (status, body)
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_check_server_function_regenerates_and_revalidates(pool: PgPool) {
     let router = router(pool.clone(), Upstreams::default());
+    let services = common::services(pool.clone(), Upstreams::default());
+    common::tenant(&services, "demo").await;
+    let cookie = common::person(
+        &pool,
+        "dev",
+        None,
+        &[("demo", np_domain::memberships::TenantRole::Developer)],
+    )
+    .await;
+    let post_json = |router, uri, body| post_json_as(router, &cookie, uri, body);
     // What a browser sends for a valid form.
     let spec = serde_json::json!({
         "name": "web", "image": "nginx:1.27",
@@ -275,15 +296,7 @@ async fn the_check_server_function_regenerates_and_revalidates(pool: PgPool) {
     assert_eq!(outcome["errors"][0]["field"], "services[0].domains[0]");
 
     // A host another tenant's app routes is refused, without saying whose it is.
-    let other = np_domain::tenants::insert(
-        &pool,
-        &np_domain::tenants::NewTenant {
-            slug: np_spec::names::TenantSlug::parse("other").unwrap(),
-            display_name: "Other".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let other = common::tenant(&services, "other").await;
     np_domain::route_hosts::claim(
         &pool,
         other.id,

@@ -148,7 +148,9 @@ pub async fn caller(
     cookie: &str,
     idle: Duration,
 ) -> Result<Option<Caller>, DomainError> {
-    let row: Option<(Uuid, Uuid, String, Option<String>, Option<String>)> = sqlx::query_as(
+    /// Session, user, display name, e-mail, platform role.
+    type Row = (Uuid, Uuid, String, Option<String>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
         "UPDATE sessions s SET last_seen_at = CASE WHEN s.last_seen_at < now() - interval '1 minute'
                                                     THEN now() ELSE s.last_seen_at END
            FROM users u

@@ -11,6 +11,7 @@ fn new_tenant(slug: &str) -> NewTenant {
     NewTenant {
         slug: TenantSlug::parse(slug).unwrap(),
         display_name: format!("{slug} team"),
+        settings: tenants::TenantSettings::default(),
     }
 }
 

@@ -1,0 +1,336 @@
+//! The role matrix: every API route and every server function, called by every kind of caller, against the
+//! caller's own tenant and a foreign one. Nothing leaks: a caller with no role in a tenant gets 404 for
+//! everything in it (the same answer as for a tenant that does not exist), a role too small gets 403, and
+//! nobody unauthenticated gets anything but 401.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Auth, call};
+use np::api::{Access, ROUTES};
+use np_domain::Upstreams;
+use np_domain::authz::Action;
+use np_domain::authz::PlatformRole;
+use np_domain::memberships::TenantRole;
+use np_nomad::{Nomad, NomadConfig};
+use sqlx::PgPool;
+
+#[derive(Debug, Clone)]
+struct Who {
+    name: &'static str,
+    auth: Auth,
+    platform: Option<PlatformRole>,
+    /// Role in `acme`.
+    role: Option<TenantRole>,
+    person: bool,
+}
+
+const SPEC: &str = r#"{"name":"web","image":"nginx:1.27","ports":[{"name":"http","port":8080}],"routes":[{"host":"web.acme.apps.localhost"}]}"#;
+
+fn body_for(method: &str, path: &str) -> Option<String> {
+    Some(
+        match (method, path) {
+            ("POST", "/tenants") => r#"{"slug":"newco","display_name":"New Co"}"#,
+            ("PUT", "/tenants/{tenant}") => r#"{"display_name":"Acme","settings":{"host_suffix":"","node_pool":"default","budget_cpu":16000,"budget_memory":32768,"budget_instances":50,"allowed_volumes":[],"allowed_registries":[]}}"#,
+            ("POST", "/tenants/{tenant}/members") => r#"{"member":"someone@example.com","role":"developer"}"#,
+            ("POST", "/tenants/{tenant}/tokens") => r#"{"name":"ci","role":"developer"}"#,
+            ("POST", "/tenants/{tenant}/apps") => SPEC,
+            ("POST", "/tenants/{tenant}/apps/{app}/scale") => r#"{"count":2}"#,
+            ("POST", "/tenants/{tenant}/apps/{app}/stop") => r#"{"purge":false}"#,
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+fn uri(path: &str, tenant: &str) -> String {
+    let nil = "00000000-0000-0000-0000-000000000000";
+    format!(
+        "/api/v1{}",
+        path.replace("{tenant}", tenant)
+            .replace("{app}", "web")
+            .replace("{user}", nil)
+            .replace("{invite}", nil)
+            .replace("{token}", nil)
+    )
+}
+
+/// What `who` must get from a route of `access` on their own tenant (`acme`).
+fn expected(who: &Who, access: Access, people_only: bool) -> Expect {
+    let authenticated = !matches!(who.auth, Auth::None);
+    match access {
+        Access::Public => Expect::Allowed,
+        _ if !authenticated => Expect::Status(StatusCode::UNAUTHORIZED),
+        _ if people_only && !who.person => Expect::Status(StatusCode::FORBIDDEN),
+        Access::Authenticated => Expect::Allowed,
+        Access::PlatformAdmin => {
+            if who.platform == Some(PlatformRole::Admin) {
+                Expect::Allowed
+            } else {
+                Expect::Status(StatusCode::FORBIDDEN)
+            }
+        }
+        Access::Tenant(action) => {
+            let (roles, platform_auditor) = policy(action);
+            let by_platform = match who.platform {
+                Some(PlatformRole::Admin) => true,
+                Some(PlatformRole::Auditor) => platform_auditor,
+                None => false,
+            };
+            let by_role = who.role.is_some_and(|r| roles.contains(&r));
+            if by_platform || by_role {
+                Expect::Allowed
+            } else if who.role.is_some() || who.platform.is_some() {
+                Expect::Status(StatusCode::FORBIDDEN)
+            } else {
+                Expect::TenantNotFound
+            }
+        }
+    }
+}
+
+/// The product's role policy, written out by hand (not derived from the code under test): which tenant roles
+/// may do `action`, and whether platform auditors may. Platform admins may do everything.
+fn policy(action: Action) -> (&'static [TenantRole], bool) {
+    use TenantRole::{Admin, Auditor, Developer};
+    match action {
+        Action::View => (&[Admin, Developer, Auditor], true),
+        Action::ReadLogs | Action::Deploy | Action::Operate => (&[Admin, Developer], false),
+        Action::ReadAudit => (&[Admin, Auditor], true),
+        Action::ManageMembers | Action::ManageSettings | Action::ManageTokens => (&[Admin], false),
+        Action::DeleteTenant => (&[], false),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Expect {
+    /// Past authorization: not 401/403 and not "tenant not found".
+    Allowed,
+    Status(StatusCode),
+    /// 404 with the same message as for a tenant that does not exist.
+    TenantNotFound,
+}
+
+fn check(route: &str, who: &str, expect: &Expect, status: StatusCode, body: &str) {
+    let tenant_missing = status == StatusCode::NOT_FOUND && body.contains("tenant not found");
+    match expect {
+        Expect::Allowed => assert!(
+            status != StatusCode::UNAUTHORIZED
+                && status != StatusCode::FORBIDDEN
+                && !tenant_missing,
+            "{route} as {who}: expected to be allowed, got {status} {body}"
+        ),
+        Expect::Status(s) => assert_eq!(status, *s, "{route} as {who}: {body}"),
+        Expect::TenantNotFound => assert!(
+            tenant_missing,
+            "{route} as {who}: expected 404 tenant not found, got {status} {body}"
+        ),
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_route_with_every_role_and_a_foreign_tenant(pool: PgPool) {
+    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let upstreams = Upstreams {
+        nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
+        ..Upstreams::default()
+    };
+    let services = common::services(pool.clone(), upstreams);
+    common::tenant(&services, "acme").await;
+    common::tenant(&services, "globex").await;
+    let router = common::router(services);
+
+    let who = vec![
+        Who {
+            name: "anonymous",
+            auth: Auth::None,
+            platform: None,
+            role: None,
+            person: false,
+        },
+        Who {
+            name: "platform admin",
+            auth: Auth::Cookie(common::person(&pool, "pa", Some(PlatformRole::Admin), &[]).await),
+            platform: Some(PlatformRole::Admin),
+            role: None,
+            person: true,
+        },
+        Who {
+            name: "platform auditor",
+            auth: Auth::Cookie(common::person(&pool, "pu", Some(PlatformRole::Auditor), &[]).await),
+            platform: Some(PlatformRole::Auditor),
+            role: None,
+            person: true,
+        },
+        Who {
+            name: "acme admin",
+            auth: Auth::Cookie(
+                common::person(&pool, "aa", None, &[("acme", TenantRole::Admin)]).await,
+            ),
+            platform: None,
+            role: Some(TenantRole::Admin),
+            person: true,
+        },
+        Who {
+            name: "acme developer",
+            auth: Auth::Cookie(
+                common::person(&pool, "ad", None, &[("acme", TenantRole::Developer)]).await,
+            ),
+            platform: None,
+            role: Some(TenantRole::Developer),
+            person: true,
+        },
+        Who {
+            name: "acme auditor",
+            auth: Auth::Cookie(
+                common::person(&pool, "au", None, &[("acme", TenantRole::Auditor)]).await,
+            ),
+            platform: None,
+            role: Some(TenantRole::Auditor),
+            person: true,
+        },
+        Who {
+            name: "acme developer token",
+            auth: Auth::Bearer(common::token(&pool, "acme", TenantRole::Developer).await),
+            platform: None,
+            role: Some(TenantRole::Developer),
+            person: false,
+        },
+        Who {
+            name: "acme admin token",
+            auth: Auth::Bearer(common::token(&pool, "acme", TenantRole::Admin).await),
+            platform: None,
+            role: Some(TenantRole::Admin),
+            person: false,
+        },
+        Who {
+            name: "globex admin (foreign)",
+            auth: Auth::Cookie(
+                common::person(&pool, "ga", None, &[("globex", TenantRole::Admin)]).await,
+            ),
+            platform: None,
+            role: None,
+            person: true,
+        },
+        Who {
+            name: "globex admin token (foreign)",
+            auth: Auth::Bearer(common::token(&pool, "globex", TenantRole::Admin).await),
+            platform: None,
+            role: None,
+            person: false,
+        },
+    ];
+
+    // The app exists, so app routes reach Nomad for those allowed.
+    let dev = &who[4].auth;
+    let (status, _, body) = call(
+        &router,
+        "POST",
+        "/api/v1/tenants/acme/apps",
+        dev,
+        Some(SPEC.into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Destructive routes last, so they do not change what earlier routes see.
+    let mut routes: Vec<_> = ROUTES.iter().collect();
+    routes.sort_by_key(|r| (r.method == "DELETE" || r.path.ends_with("/stop")) as u8);
+    let mut calls = 0;
+    for route in routes {
+        let body = body_for(route.method, route.path);
+        for w in &who {
+            let label = format!("{} {}", route.method, route.path);
+            let expect = expected(w, route.access, route.people_only);
+            let (status, _, text) = call(
+                &router,
+                route.method,
+                &uri(route.path, "acme"),
+                &w.auth,
+                body.clone(),
+            )
+            .await;
+            check(&label, w.name, &expect, status, &text);
+            calls += 1;
+            // A tenant that does not exist answers exactly like a foreign one, for everyone but platform roles.
+            if matches!(route.access, Access::Tenant(_))
+                && w.platform.is_none()
+                && !matches!(w.auth, Auth::None)
+            {
+                let (status, _, text) = call(
+                    &router,
+                    route.method,
+                    &uri(route.path, "nosuch"),
+                    &w.auth,
+                    body.clone(),
+                )
+                .await;
+                if !route.people_only || w.person {
+                    check(
+                        &format!("{label} (tenant nosuch)"),
+                        w.name,
+                        &Expect::TenantNotFound,
+                        status,
+                        &text,
+                    );
+                }
+                calls += 1;
+            }
+        }
+    }
+    assert!(calls > ROUTES.len() * who.len());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn server_functions_check_the_caller_too(pool: PgPool) {
+    let services = common::services(pool.clone(), Upstreams::default());
+    common::tenant(&services, "acme").await;
+    common::tenant(&services, "globex").await;
+    let router = common::router(services);
+    let dev =
+        Auth::Cookie(common::person(&pool, "d", None, &[("acme", TenantRole::Developer)]).await);
+    let auditor =
+        Auth::Cookie(common::person(&pool, "a", None, &[("acme", TenantRole::Auditor)]).await);
+    let foreign =
+        Auth::Cookie(common::person(&pool, "g", None, &[("globex", TenantRole::Admin)]).await);
+    let check_body = |tenant: &str| {
+        serde_json::json!({"text": SPEC, "format": "spec", "tenant": tenant}).to_string()
+    };
+    let cases = [
+        (&Auth::None, "acme", "Unauthenticated"),
+        (&auditor, "acme", "Forbidden"),
+        (&foreign, "acme", "NotFound"),
+        (&dev, "globex", "NotFound"),
+    ];
+    for (auth, tenant, error) in cases {
+        for endpoint in ["/api/check_app", "/api/deploy_context"] {
+            let body = if endpoint == "/api/check_app" {
+                check_body(tenant)
+            } else {
+                serde_json::json!({"tenant": tenant}).to_string()
+            };
+            let (_, _, text) = call(&router, "POST", endpoint, auth, Some(body)).await;
+            assert!(
+                text.contains(error),
+                "{endpoint} {tenant} expected {error}: {text}"
+            );
+        }
+    }
+    let (status, _, text) = call(
+        &router,
+        "POST",
+        "/api/check_app",
+        &dev,
+        Some(check_body("acme")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("acme-web"), "{text}");
+    // Nobody signed in: no session, and nothing about anyone.
+    let (_, _, text) = call(&router, "POST", "/api/session", &Auth::None, None).await;
+    assert_eq!(text, "null");
+    let (_, _, text) = call(&router, "POST", "/api/session", &foreign, None).await;
+    assert!(text.contains("globex") && !text.contains("acme"), "{text}");
+}
