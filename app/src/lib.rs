@@ -13,6 +13,7 @@ mod pages;
 pub mod session;
 mod shell;
 pub mod status;
+pub mod tenancy;
 
 pub use error::AppError;
 pub use shell::{App, shell};

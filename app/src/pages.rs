@@ -4,3 +4,4 @@ pub mod deploy;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod tenant;

@@ -9,6 +9,10 @@ use crate::AppError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInConfigured(pub bool);
 
+/// The sign-in provider's issuer (provided by the server), for adding members by subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer(pub String);
+
 /// A tenant the user may act in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantChoice {

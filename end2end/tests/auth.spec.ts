@@ -23,7 +23,7 @@ test('a developer signs in, sees their tenant and name, and the session is renew
   expect(session?.secure).toBe(true);
   expect(session?.sameSite).toBe('Lax');
 
-  await signIn(page, 'dave', '/');
+  await signIn(page, 'dave', '/', { keepCookies: true });
   const renewed = (await context.cookies()).find((c) => c.name === '__Host-np_session');
   expect(renewed?.value).not.toBe(session?.value);
   // The old session no longer works.
@@ -115,7 +115,7 @@ test('a state-changing request from another site is refused', async ({ page, req
 
 test('after sign-in the console only redirects to its own pages', async ({ page }) => {
   // The provider remembers the browser, so the second sign-in comes straight back.
-  await signIn(page, 'dave', '/');
+  await signIn(page, 'dave', '/', { keepCookies: true });
   await page.goto(`/auth/login?next=${encodeURIComponent('//evil.example/phish')}`);
   await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/$/);
 });

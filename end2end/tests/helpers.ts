@@ -10,8 +10,10 @@ export async function hydrated(page: Page) {
 
 // Signs in through the local OpenID provider as `account` (see scripts/oidc-provider.mjs), starting from
 // `next`; ends on `next` with the session cookie set.
-// When the provider still has a session for this browser it answers at once, without its login page.
-export async function signIn(page: Page, account: string, next = '/') {
+// Cookies are cleared first (so the provider asks who to be) unless `keepCookies`; when the provider still has
+// a session for this browser it answers at once, without its login page.
+export async function signIn(page: Page, account: string, next = '/', { keepCookies = false } = {}) {
+  if (!keepCookies) await page.context().clearCookies();
   await page.goto(`/auth/login?next=${encodeURIComponent(next)}`);
   if (page.url().startsWith(`${providerURL}/interaction/`)) {
     await page.locator(`button[data-account="${account}"]`).click();

@@ -24,9 +24,16 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn build(state: AppState) -> Router {
     let services = state.services.clone();
     let sign_in_configured = state.auth.oidc.is_some();
+    let issuer = state
+        .auth
+        .oidc
+        .as_ref()
+        .map(|o| o.issuer().to_owned())
+        .unwrap_or_default();
     let page_context = move || {
         provide_context(services.clone());
         provide_context(np_app::session::SignInConfigured(sign_in_configured));
+        provide_context(np_app::session::Issuer(issuer.clone()));
         let nonce = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
         if let Some(CspNonce(nonce)) = nonce {

@@ -27,6 +27,13 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <nav aria-label="Main" class="flex items-center gap-1 text-sm">
                         <NavLink href="/" label="Overview" />
                         <NavLink href="/deploy" label="Deploy" />
+                        <NavLink href="/tenant" label="Tenant" />
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let platform = matches!(session.await, Ok(Some(info)) if info.platform_role.is_some());
+                                platform.then(|| view! { <NavLink href="/tenants" label="Tenants" /> })
+                            })}
+                        </Transition>
                     </nav>
                     <div class="ml-auto flex items-center gap-3">
                         <TenantSwitcher />
