@@ -14,7 +14,8 @@
 // (the mapping lives in the console's NP_OIDC_ROLE_MAPPING; scripts/dev sets it).
 //
 // Fault injection (tests only): POST /__test/fault with {"mode": "..."}:
-//   none | wrong-aud | expired | unknown-kid | wrong-nonce | wrong-iss | down
+//   none | wrong-aud | expired | unknown-kid | wrong-nonce | wrong-iss | rotate | down
+// (`rotate`: tokens are signed with a second key that the key set publishes from then on.)
 // The ID token of the next token responses is re-signed with the fault applied; `down` answers 503 to
 // everything except /__test/*.
 
@@ -48,6 +49,9 @@ async function signingKey(kid) {
 const key = await signingKey('np-local-1');
 // A key the provider never publishes: tokens signed with it have an unknown key id.
 const rogue = await signingKey('rogue-key');
+// A key the provider publishes only once `rotate` is on: a key rotation between sign-in start and callback.
+const rotated = await signingKey('np-local-2');
+const publicPart = ({ d, p, q, dp, dq, qi, ...pub }) => pub;
 
 let fault = 'none';
 
@@ -126,6 +130,10 @@ provider.use(async (ctx, next) => {
     return;
   }
   await next();
+  if (ctx.path === '/jwks' && fault === 'rotate' && ctx.body?.keys) {
+    ctx.body = { keys: [...ctx.body.keys, publicPart(rotated)] };
+    return;
+  }
   if (ctx.path !== '/token' || ctx.status !== 200 || fault === 'none' || !ctx.body?.id_token) return;
   const claims = decodeJwt(ctx.body.id_token);
   const now = Math.floor(Date.now() / 1000);
@@ -136,6 +144,7 @@ provider.use(async (ctx, next) => {
     case 'wrong-nonce': claims.nonce = 'not-the-nonce-you-sent'; break;
     case 'wrong-iss': claims.iss = 'https://evil.example'; break;
     case 'unknown-kid': signWith = rogue; break;
+    case 'rotate': signWith = rotated; break;
     default: return;
   }
   const privateKey = await importJWK(signWith, 'RS256');

@@ -26,7 +26,7 @@ pub fn maybe_caller() -> Option<np_domain::authz::Caller> {
 /// # Errors
 /// `Unauthenticated` when nobody is signed in.
 pub fn caller() -> Result<np_domain::authz::Caller, AppError> {
-    maybe_caller().ok_or(AppError::Unauthenticated)
+    maybe_caller().ok_or_else(|| crate::error::with_status(AppError::Unauthenticated))
 }
 
 /// The tenant a page acts in: the one asked for, else the caller's first tenant.

@@ -91,9 +91,20 @@ mod ssr {
             .unwrap_or_else(|| "-".to_owned())
     }
 
+    /// Makes the response of the server function being served carry `error`'s status (401, 403, 404, 409,
+    /// 422, 503) rather than a blanket 500, and returns the error.
+    pub fn with_status(error: AppError) -> AppError {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(status) = http::StatusCode::from_u16(error.status())
+        {
+            response.set_status(status);
+        }
+        error
+    }
+
     impl From<DomainError> for AppError {
         fn from(error: DomainError) -> Self {
-            match error {
+            with_status(match error {
                 DomainError::NotFound(what) => Self::NotFound(what.to_owned()),
                 DomainError::Conflict(message) => Self::Conflict(message),
                 DomainError::Invalid { field, message } => Self::Invalid { field, message },
@@ -126,10 +137,10 @@ mod ssr {
                         request_id,
                     }
                 }
-            }
+            })
         }
     }
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::request_id;
+pub use ssr::{request_id, with_status};

@@ -1,6 +1,10 @@
 //! The tenant page's server side: settings, members and API tokens (tenant admins), and the tenant list and
 //! creation (platform admins). Each function authorizes through the domain, like the REST API does.
 
+// The settings form posts one flat field per setting (it works without JavaScript), so its server function
+// takes one argument per field.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -213,7 +217,6 @@ fn list(text: &str) -> Vec<String> {
 }
 
 /// Saves a tenant's name and settings.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_tenant_settings")]
 pub async fn save_tenant_settings(
     tenant: String,

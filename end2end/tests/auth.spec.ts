@@ -64,6 +64,18 @@ test('a replayed callback (code already used) is refused', async ({ page }) => {
   await expect(page.getByTestId('sign-in-error')).toContainText('expired or was already used');
 });
 
+// Before the faulty-key tests: the console refreshes the key set at most once every 30 seconds.
+test('a key rotated between sign-in start and callback is fetched once and accepted', async ({ page }) => {
+  await page.context().clearCookies();
+  await page.goto('/auth/login?next=/deploy');
+  await expect(page).toHaveURL(new RegExp(`^${providerURL}/interaction/`));
+  // The console read the key set when the sign-in started; the provider now signs with a new key.
+  await providerFault('rotate');
+  await page.locator('button[data-account="dave"]').click();
+  await expect(page).toHaveURL(/\/deploy$/);
+  await expect(page.getByTestId('user-name')).toHaveText('Dave Developer');
+});
+
 for (const [fault, what] of [
   ['wrong-nonce', 'a nonce other than the one sent'],
   ['wrong-aud', 'another audience'],

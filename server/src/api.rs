@@ -104,6 +104,18 @@ pub const ROUTES: &[RouteDoc] = &[
         "Create a tenant and its Nomad namespace.",
         Access::PlatformAdmin,
     ),
+    people(
+        "GET",
+        "/users",
+        "Every user who has signed in, with their platform role and whether they are disabled.",
+        Access::PlatformAdmin,
+    ),
+    people(
+        "PUT",
+        "/users/{user}",
+        "Disable a user (their sessions end at once) or enable them again.",
+        Access::PlatformAdmin,
+    ),
     route(
         "GET",
         "/tenants/{tenant}",
@@ -214,6 +226,8 @@ fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
         ("GET", "/openapi.json") => get(openapi::serve),
         ("GET", "/me") => get(h::me),
         ("GET", "/tenants") => get(h::list_tenants),
+        ("GET", "/users") => get(h::list_users),
+        ("PUT", "/users/{user}") => put(h::update_user),
         ("POST", "/tenants") => post(h::create_tenant),
         ("GET", "/tenants/{tenant}") => get(h::get_tenant),
         ("PUT", "/tenants/{tenant}") => put(h::update_tenant),
@@ -239,8 +253,12 @@ fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
 /// The API router, to be nested under `/api/v1`.
 pub fn router() -> Router<AppState> {
     let mut router = Router::new();
-    let mut paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
-    paths.dedup();
+    let mut paths: Vec<&str> = Vec::new();
+    for route in ROUTES {
+        if !paths.contains(&route.path) {
+            paths.push(route.path);
+        }
+    }
     for path in paths {
         let mut methods: Option<MethodRouter<AppState>> = None;
         for doc in ROUTES.iter().filter(|r| r.path == path) {

@@ -240,3 +240,63 @@ async fn the_openapi_document_describes_every_route(pool: PgPool) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("no such API route"), "{body}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn disabling_a_user_ends_their_session_at_once(pool: PgPool) {
+    let services = common::services(pool.clone(), Upstreams::default());
+    common::tenant(&services, "acme").await;
+    let router = common::router(services);
+    let admin = Auth::Cookie(
+        common::person(
+            &pool,
+            "root",
+            Some(np_domain::authz::PlatformRole::Admin),
+            &[],
+        )
+        .await,
+    );
+    let dev =
+        Auth::Cookie(common::person(&pool, "dev", None, &[("acme", TenantRole::Developer)]).await);
+    let (status, _, me) = call(&router, "GET", "/api/v1/me", &dev, None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+
+    let (_, _, users) = call(&router, "GET", "/api/v1/users", &admin, None).await;
+    let users: Value = serde_json::from_str(&users).unwrap_or_else(|e| panic!("{e}: {users}"));
+    assert!(users.is_array(), "{users}");
+    let id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["display_name"] == "dev")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, body) = call(
+        &router,
+        "PUT",
+        &format!("/api/v1/users/{id}"),
+        &admin,
+        Some(r#"{"disabled":true}"#.into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _, _) = call(&router, "GET", "/api/v1/me", &dev, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Removing someone from a tenant takes effect at their next request, too.
+    let other = Auth::Cookie(
+        common::person(&pool, "other", None, &[("acme", TenantRole::Developer)]).await,
+    );
+    let (status, _, _) = call(&router, "GET", "/api/v1/tenants/acme", &other, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let acme = tenants::by_slug(&pool, "acme").await.unwrap();
+    let other_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE subject = 'other'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    np_domain::memberships::remove(&pool, acme.id, other_id)
+        .await
+        .unwrap();
+    let (status, _, _) = call(&router, "GET", "/api/v1/tenants/acme", &other, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -31,6 +31,7 @@ fn body_for(method: &str, path: &str) -> Option<String> {
     Some(
         match (method, path) {
             ("POST", "/tenants") => r#"{"slug":"newco","display_name":"New Co"}"#,
+            ("PUT", "/users/{user}") => r#"{"disabled":false}"#,
             ("PUT", "/tenants/{tenant}") => r#"{"display_name":"Acme","settings":{"host_suffix":"","node_pool":"default","budget_cpu":16000,"budget_memory":32768,"budget_instances":50,"allowed_volumes":[],"allowed_registries":[]}}"#,
             ("POST", "/tenants/{tenant}/members") => r#"{"member":"someone@example.com","role":"developer"}"#,
             ("POST", "/tenants/{tenant}/tokens") => r#"{"name":"ci","role":"developer"}"#,
@@ -299,23 +300,29 @@ async fn server_functions_check_the_caller_too(pool: PgPool) {
         serde_json::json!({"text": SPEC, "format": "spec", "tenant": tenant}).to_string()
     };
     let cases = [
-        (&Auth::None, "acme", "Unauthenticated"),
-        (&auditor, "acme", "Forbidden"),
-        (&foreign, "acme", "NotFound"),
-        (&dev, "globex", "NotFound"),
+        (
+            &Auth::None,
+            "acme",
+            "Unauthenticated",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (&auditor, "acme", "Forbidden", StatusCode::FORBIDDEN),
+        (&foreign, "acme", "NotFound", StatusCode::NOT_FOUND),
+        (&dev, "globex", "NotFound", StatusCode::NOT_FOUND),
     ];
-    for (auth, tenant, error) in cases {
+    for (auth, tenant, error, status) in cases {
         for endpoint in ["/api/check_app", "/api/deploy_context"] {
             let body = if endpoint == "/api/check_app" {
                 check_body(tenant)
             } else {
                 serde_json::json!({"tenant": tenant}).to_string()
             };
-            let (_, _, text) = call(&router, "POST", endpoint, auth, Some(body)).await;
+            let (got, _, text) = call(&router, "POST", endpoint, auth, Some(body)).await;
             assert!(
                 text.contains(error),
                 "{endpoint} {tenant} expected {error}: {text}"
             );
+            assert_eq!(got, status, "{endpoint} {tenant}: {text}");
         }
     }
     let (status, _, text) = call(

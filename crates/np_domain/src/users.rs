@@ -113,3 +113,31 @@ pub async fn set_disabled(
     }
     Ok(())
 }
+
+/// A user as platform admins list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UserSummary {
+    /// Identifier.
+    pub id: Uuid,
+    /// Name.
+    pub display_name: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// `admin`, `auditor` or none.
+    pub platform_role: Option<String>,
+    /// Whether they are disabled.
+    pub disabled: bool,
+}
+
+/// Every user, by name.
+///
+/// # Errors
+/// On database failure.
+pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>, DomainError> {
+    Ok(sqlx::query_as(
+        "SELECT id, display_name, email, platform_role, disabled_at IS NOT NULL AS disabled FROM users
+          ORDER BY lower(display_name), id",
+    )
+    .fetch_all(db)
+    .await?)
+}

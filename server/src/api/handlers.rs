@@ -70,6 +70,41 @@ pub async fn list_tenants(State(state): State<AppState>, Authed(caller): Authed)
     ok(visible)
 }
 
+/// `GET /users`.
+pub async fn list_users(State(state): State<AppState>, Person(caller): Person) -> ApiResult {
+    caller.require_platform_admin("list users")?;
+    ok(np_domain::users::list(&state.services.db).await?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateUser {
+    disabled: bool,
+}
+
+/// `PUT /users/{user}`.
+pub async fn update_user(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Path(user): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    caller.require_platform_admin("disable users")?;
+    let input: UpdateUser = json_body(&body)?;
+    let user = Uuid::parse_str(&user).map_err(|_| DomainError::NotFound("user"))?;
+    if Some(user) == caller.user_id() && input.disabled {
+        return Err(DomainError::invalid("disabled", "you cannot disable yourself").into());
+    }
+    let mut conn = state
+        .services
+        .db
+        .acquire()
+        .await
+        .map_err(DomainError::from)?;
+    np_domain::users::set_disabled(&mut conn, user, input.disabled).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateTenant {
