@@ -77,8 +77,20 @@ pub async fn check_app(
     tenant: Option<String>,
 ) -> Result<CheckOutcome, AppError> {
     let services = crate::context::services()?;
-    let tenant = tenant_for_deploy(&services, tenant.as_deref()).await?;
-    let (mut outcome, apps) = check_document(&text, format, &tenant);
+    let mut tenant = tenant_for_deploy(&services, tenant.as_deref()).await?;
+    let (mut outcome, mut apps) = check_document(&text, format, &tenant);
+    // The budget counts the tenant's other running apps, as the deploy will.
+    if services.upstreams.nomad.is_some() && !apps.is_empty() {
+        let names: Vec<String> = apps.iter().map(|a| a.spec.name.to_string()).collect();
+        let stored = np_domain::tenants::by_slug(&services.db, tenant.slug.as_str()).await?;
+        if stored.namespace_state == "ready" {
+            let nomad = np_domain::apps::nomad_for(&services, &stored).await?;
+            tenant.used = np_domain::apps::usage(&services, &nomad, &stored, &names).await?;
+            if tenant.used != np_spec::tenant::Usage::default() {
+                (outcome, apps) = check_document(&text, format, &tenant);
+            }
+        }
+    }
     if outcome.errors.is_empty() {
         // Host names are unique across the platform: another app's hosts are refused here, and again (by the
         // database) when the deploy claims them.

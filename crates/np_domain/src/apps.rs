@@ -130,7 +130,14 @@ pub async fn deploy(
             tenant.slug, tenant.namespace_state
         )));
     }
-    let context = tenant.context(&services.platform)?;
+    let nomad = nomad_for(services, &tenant).await?;
+    let mut context = tenant.context(&services.platform)?;
+    // Parse once to learn the apps' names, then count what the tenant's other apps reserve.
+    let names: Vec<String> = match prepare(&input.text, input.format, &context) {
+        Ok((prepared, _)) => prepared.iter().map(|p| p.spec.name.to_string()).collect(),
+        Err(errors) => return Err(DomainError::Rejected(errors)),
+    };
+    context.used = usage(services, &nomad, &tenant, &names).await?;
     let (mut prepared, _notes) =
         prepare(&input.text, input.format, &context).map_err(DomainError::Rejected)?;
     if let Some(only) = &input.app {
@@ -157,7 +164,6 @@ pub async fn deploy(
             )])));
         }
     }
-    let nomad = nomad_for(services, &tenant).await?;
     let mut deployed = Vec::new();
     for p in prepared {
         deployed
@@ -233,6 +239,57 @@ async fn deploy_one(
             Err(error)
         }
     }
+}
+
+/// What the tenant's running apps other than `except` reserve at their maximum scale: each app Nomad runs
+/// (not stopped) counted from its latest submitted spec.
+///
+/// # Errors
+/// Upstream and database errors.
+pub async fn usage(
+    services: &Services,
+    nomad: &Nomad,
+    tenant: &Tenant,
+    except: &[String],
+) -> Result<np_spec::tenant::Usage, DomainError> {
+    let prefix = format!("{}-", tenant.slug);
+    let q = QueryOptions {
+        prefix: Some(prefix.clone()),
+        ..query(tenant)
+    };
+    let (jobs, _) = nomad
+        .jobs()
+        .list(&q)
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    let running: Vec<String> = jobs
+        .iter()
+        .filter(|j| j.namespace == tenant.nomad_namespace && j.status != "dead" && !j.stop)
+        .filter_map(|j| j.id.strip_prefix(&prefix).map(str::to_owned))
+        .filter(|app| !except.contains(app))
+        .collect();
+    let specs: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT DISTINCT ON (app) app, spec FROM deploys
+          WHERE tenant_id = $1 AND state = 'submitted' AND app = ANY($2)
+          ORDER BY app, created_at DESC",
+    )
+    .bind(tenant.id)
+    .bind(&running)
+    .fetch_all(&services.db)
+    .await?;
+    let mut used = np_spec::tenant::Usage::default();
+    for (app, spec) in specs {
+        match serde_json::from_value::<AppSpec>(spec) {
+            Ok(spec) => {
+                let (cpu, memory, instances) = np_spec::validate::reservation(&spec);
+                used.cpu += cpu;
+                used.memory += memory;
+                used.instances += instances;
+            }
+            Err(e) => tracing::warn!(app, error = %e, "a stored spec no longer reads; not counted"),
+        }
+    }
+    Ok(used)
 }
 
 /// The URLs an app's routes serve.

@@ -198,3 +198,53 @@ async fn deleting_a_tenant_is_refused_while_it_runs_apps(pool: PgPool) {
             .is_err()
     );
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_budget_counts_the_tenants_other_running_apps(pool: PgPool) {
+    let (services, _sim) = services(pool, false).await;
+    let admin = Caller::system("test");
+    let mut small = new("acme");
+    small.settings.budget_instances = 3;
+    provisioning::create(&services, &admin, &small)
+        .await
+        .unwrap();
+    let deploy = |text: &'static str| {
+        let services = services.clone();
+        let admin = admin.clone();
+        async move {
+            np_domain::apps::deploy(
+                &services,
+                &admin,
+                "acme",
+                &np_domain::apps::DeployInput {
+                    text: text.into(),
+                    format: None,
+                    app: None,
+                    source: "api",
+                },
+            )
+            .await
+        }
+    };
+    // A secret reference too, so the stored spec's round trip is exercised.
+    deploy(r#"{"name":"one","image":"nginx:1.27","replicas":{"count":2},"secrets":[{"env":"DB","from":"variable","path":"db","key":"password"}]}"#)
+        .await
+        .unwrap();
+    // Redeploying the same app does not count it twice.
+    deploy(r#"{"name":"one","image":"nginx:1.28","replicas":{"count":2},"secrets":[{"env":"DB","from":"variable","path":"db","key":"password"}]}"#)
+        .await
+        .unwrap();
+    let err = deploy(r#"{"name":"two","image":"nginx:1.27","replicas":{"count":2}}"#)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, DomainError::Rejected(e) if e.to_string().contains("instances")),
+        "{err}"
+    );
+    np_domain::apps::stop(&services, &admin, "acme", "one", false)
+        .await
+        .unwrap();
+    deploy(r#"{"name":"two","image":"nginx:1.27","replicas":{"count":2}}"#)
+        .await
+        .unwrap();
+}
