@@ -117,6 +117,72 @@ pub async fn check_app(
     Ok(outcome)
 }
 
+/// One app the server deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployedApp {
+    /// The app.
+    pub app: String,
+    /// Its Nomad job.
+    pub job_id: String,
+    /// Nomad's evaluation.
+    pub eval_id: String,
+    /// Its URLs.
+    pub urls: Vec<String>,
+}
+
+/// What a deploy did: the apps deployed, or why nothing was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployOutcome {
+    /// The apps deployed.
+    pub deployed: Vec<DeployedApp>,
+    /// Every problem with the document, by field (nothing was deployed then).
+    pub errors: Vec<FieldError>,
+}
+
+/// Deploys `text` to the tenant: the server parses, validates and generates it again, records the deploy, and
+/// submits the job to Nomad.
+#[server(endpoint = "deploy_app", input = server_fn::codec::Json)]
+pub async fn deploy_app(
+    text: String,
+    format: Option<Format>,
+    tenant: Option<String>,
+) -> Result<DeployOutcome, AppError> {
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
+    let slug = crate::context::pick_tenant(&caller, tenant.as_deref())?;
+    let source = match format {
+        Some(Format::Spec) => "form",
+        Some(Format::NpYaml) => "np-yaml",
+        Some(Format::Oam) => "oam",
+        None => "spec",
+    };
+    let input = np_domain::apps::DeployInput {
+        text,
+        format,
+        app: None,
+        source,
+    };
+    match np_domain::apps::deploy(&services, &caller, &slug, &input).await {
+        Ok(deployed) => Ok(DeployOutcome {
+            deployed: deployed
+                .into_iter()
+                .map(|d| DeployedApp {
+                    app: d.app,
+                    job_id: d.job_id,
+                    eval_id: d.eval_id,
+                    urls: d.urls,
+                })
+                .collect(),
+            errors: Vec::new(),
+        }),
+        Err(np_domain::DomainError::Rejected(errors)) => Ok(DeployOutcome {
+            deployed: Vec::new(),
+            errors: errors.0,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The route field a host (or its canary host) comes from.
 #[cfg(feature = "ssr")]
 fn route_field(spec: &AppSpec, host: &str) -> String {

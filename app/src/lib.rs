@@ -4,6 +4,7 @@
 //! Built twice: with `ssr` into the server (where server functions run) and with `hydrate` into the browser's
 //! WebAssembly (where they become HTTP calls). Server-only code sits behind `#[cfg(feature = "ssr")]`.
 
+pub mod apps;
 mod components;
 #[cfg(feature = "ssr")]
 mod context;

@@ -1,5 +1,6 @@
 //! One module per page (route component).
 
+pub mod apps;
 pub mod deploy;
 pub mod login;
 pub mod not_found;

@@ -26,6 +26,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </A>
                     <nav aria-label="Main" class="flex items-center gap-1 text-sm">
                         <NavLink href="/" label="Overview" />
+                        <NavLink href="/apps" label="Apps" />
                         <NavLink href="/deploy" label="Deploy" />
                         <NavLink href="/tenant" label="Tenant" />
                         <Transition fallback=|| ()>

@@ -16,7 +16,7 @@ use np_spec::tenant::TenantContext;
 
 use crate::components::error_view::ErrorNotice;
 use crate::components::fields::{CheckField, FieldMessages, SelectField, TextArea, TextField};
-use crate::deploy::{CheckApp, CheckOutcome, CheckedJob, check_app, get_deploy_context};
+use crate::deploy::{CheckApp, CheckOutcome, CheckedJob, DeployApp, check_app, get_deploy_context};
 
 /// Which errors are shown next to fields: those on fields the user has edited, and all after a submit.
 #[derive(Clone, Copy)]
@@ -181,6 +181,7 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
     });
 
     let check_action = ServerAction::<CheckApp>::new();
+    let deploy_action = ServerAction::<DeployApp>::new();
     // The text the last server check was for, to tell whether its verdict still applies.
     let checked_text = RwSignal::new(None::<String>);
     let current_text = Memo::new(move |_| match mode.get() {
@@ -265,11 +266,68 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
                     >
                         {move || if check_action.pending().get() { "Checking…" } else { "Check on server" }}
                     </button>
+                    <button
+                        type="button"
+                        data-testid="deploy"
+                        class="rounded-md border border-accent px-4 py-2 text-sm font-medium text-accent hover:bg-hover disabled:opacity-50"
+                        // One deploy at a time: a second click while one is in flight does nothing.
+                        disabled=move || deploy_action.pending().get() || current_text.get().is_none()
+                        on:click=move |_| {
+                            if deploy_action.pending().get_untracked() {
+                                return;
+                            }
+                            let Some(text) = current_text.get_untracked() else { return };
+                            let format = match mode.get_untracked() {
+                                Mode::Form => Some(Format::Spec),
+                                Mode::File => None,
+                            };
+                            deploy_action.dispatch(DeployApp {
+                                text,
+                                format,
+                                tenant: Some(slug.get_value()),
+                            });
+                        }
+                    >
+                        {move || if deploy_action.pending().get() { "Deploying…" } else { "Deploy" }}
+                    </button>
                     <ServerVerdict verdict=server_verdict preview />
                 </div>
+                <DeployResult action=deploy_action tenant=slug.get_value() />
             </div>
             <JobPreview preview />
         </div>
+    }
+}
+
+/// What the last deploy did.
+#[component]
+fn DeployResult(action: ServerAction<DeployApp>, tenant: String) -> impl IntoView {
+    move || {
+        let tenant = tenant.clone();
+        action.value().get().map(move |outcome| match outcome {
+            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            Ok(o) if !o.errors.is_empty() => view! {
+                <div role="alert" data-testid="deploy-result" class="rounded-md border border-bad/40 bg-bad/10 p-3 text-sm">
+                    <p class="font-medium text-bad">"Nothing was deployed:"</p>
+                    <ul class="mt-1 list-disc pl-5">
+                        {o.errors.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}
+                    </ul>
+                </div>
+            }
+            .into_any(),
+            Ok(o) => view! {
+                <div role="status" data-testid="deploy-result" class="rounded-md border border-ok/40 bg-ok/10 p-3 text-sm">
+                    {o.deployed.into_iter().map(|d| view! {
+                        <p>
+                            "Deployed " <strong>{d.app.clone()}</strong> " as job " <code>{d.job_id.clone()}</code>
+                            " (evaluation " <code>{d.eval_id.chars().take(8).collect::<String>()}</code> "). "
+                            <a class="underline" href=format!("/apps?tenant={tenant}")>"See it in the apps list"</a>
+                        </p>
+                    }).collect_view()}
+                </div>
+            }
+            .into_any(),
+        })
     }
 }
 

@@ -25,7 +25,7 @@ fn outcome<T: 'static>(
     move || match value() {
         Some(Err(error)) => Some(view! { <ErrorNotice error /> }.into_any()),
         Some(Ok(_)) => {
-            Some(view! { <p role="status" class="text-sm text-good">{done}</p> }.into_any())
+            Some(view! { <p role="status" class="text-sm text-ok">{done}</p> }.into_any())
         }
         None => None,
     }
@@ -90,7 +90,7 @@ struct Actions {
 fn TenantView(page: TenantPage, actions: Actions) -> impl IntoView {
     let slug = page.slug.clone();
     let state_class = match page.namespace_state.as_str() {
-        "ready" => "text-good",
+        "ready" => "text-ok",
         "failed" => "text-bad",
         _ => "text-muted",
     };
@@ -223,8 +223,8 @@ fn Members(page: TenantPage, actions: Actions) -> impl IntoView {
                     </label>
                     <button type="submit" class=BUTTON>"Add member"</button>
                     {move || match actions.add.value().get() {
-                        Some(Ok(true)) => Some(view! { <p role="status" class="text-sm text-good">"Added."</p> }.into_any()),
-                        Some(Ok(false)) => Some(view! { <p role="status" class="text-sm text-good">"Invited: they join at their first sign-in."</p> }.into_any()),
+                        Some(Ok(true)) => Some(view! { <p role="status" class="text-sm text-ok">"Added."</p> }.into_any()),
+                        Some(Ok(false)) => Some(view! { <p role="status" class="text-sm text-ok">"Invited: they join at their first sign-in."</p> }.into_any()),
                         Some(Err(error)) => Some(view! { <ErrorNotice error /> }.into_any()),
                         None => None,
                     }}
@@ -284,7 +284,7 @@ fn Tokens(tokens: Vec<crate::tenancy::TokenView>, slug: String, actions: Actions
             </ActionForm>
             {move || match actions.create.value().get() {
                 Some(Ok(made)) => Some(view! {
-                    <div role="status" class="mt-3 rounded-md border border-good/40 bg-good/10 p-3 text-sm">
+                    <div role="status" class="mt-3 rounded-md border border-ok/40 bg-ok/10 p-3 text-sm">
                         <p>"Token " <strong>{made.name.clone()}</strong> " created. Copy it now: it is not shown again."</p>
                         <code class="mt-2 block break-all" data-testid="new-token">{made.secret.clone()}</code>
                     </div>

@@ -429,49 +429,157 @@ pub async fn status(
     })
 }
 
-/// The apps of `tenant`, as Nomad lists its jobs in the tenant's namespace.
-///
-/// # Errors
-/// Authorization and upstream errors.
-pub async fn list(
-    services: &Services,
-    caller: &Caller,
-    tenant: &str,
-) -> Result<Vec<AppSummary>, DomainError> {
-    let tenant = caller.authorize(&services.db, tenant, Action::View).await?;
-    let nomad = nomad_for(services, &tenant).await?;
-    let prefix = format!("{}-", tenant.slug);
-    let q = QueryOptions {
-        prefix: Some(prefix.clone()),
-        ..query(&tenant)
-    };
-    let (jobs, _) = nomad
-        .jobs()
-        .list(&q)
-        .await
-        .map_err(|e| DomainError::upstream("nomad", e))?;
-    Ok(jobs
-        .into_iter()
-        .filter(|j| j.namespace == tenant.nomad_namespace)
-        .filter_map(|j| {
-            Some(AppSummary {
-                app: j.id.strip_prefix(&prefix)?.to_owned(),
-                status: j.status.clone(),
-                job_id: j.id,
-            })
-        })
-        .collect())
-}
-
-/// One app in a list.
+/// One app in the apps page: Nomad's counts and the console's last deploy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppSummary {
+pub struct AppRow {
     /// The app.
     pub app: String,
     /// Its Nomad job.
     pub job_id: String,
-    /// `pending`, `running` or `dead`.
+    /// `pending`, `running` or `dead` (a stopped app is `dead`).
     pub status: String,
+    /// `healthy`, `starting`, `degraded`, `failed` or `stopped`, from the counts.
+    pub health: String,
+    /// Instances running.
+    pub running: i64,
+    /// Instances wanted (running, starting or waiting for placement).
+    pub desired: i64,
+    /// Instances failed.
+    pub failed: i64,
+    /// Who deployed last, when (RFC 3339), and the outcome, from the console's records.
+    pub last_deploy: Option<(String, String, String)>,
+    /// The URLs of its routes (from the last deploy's spec).
+    pub urls: Vec<String>,
+}
+
+/// A page of apps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppsPage {
+    /// The apps, by name.
+    pub apps: Vec<AppRow>,
+    /// The token of the next page, if there is one.
+    pub next_token: Option<String>,
+}
+
+/// Longest page of apps.
+pub const MAX_PAGE: u32 = 100;
+
+/// App, actor, time, state, spec of an app's latest deploy.
+type LastDeploy = (
+    String,
+    String,
+    time::OffsetDateTime,
+    String,
+    serde_json::Value,
+);
+
+/// A page of the tenant's apps, filtered by a name prefix, paged by Nomad (the list is never loaded whole).
+///
+/// # Errors
+/// Authorization and upstream errors; `Invalid` for a bad filter.
+pub async fn page(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    name_prefix: Option<&str>,
+    next_token: Option<String>,
+    per_page: u32,
+) -> Result<AppsPage, DomainError> {
+    let tenant = caller.authorize(&services.db, tenant, Action::View).await?;
+    let name_prefix = name_prefix.unwrap_or("").trim();
+    if name_prefix.len() > 30
+        || !name_prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(DomainError::invalid(
+            "filter",
+            "app names have lower-case letters, digits and dashes",
+        ));
+    }
+    let nomad = nomad_for(services, &tenant).await?;
+    let prefix = format!("{}-", tenant.slug);
+    let q = QueryOptions {
+        prefix: Some(format!("{prefix}{name_prefix}")),
+        per_page: Some(per_page.clamp(1, MAX_PAGE)),
+        next_token: next_token.filter(|t| !t.is_empty()),
+        ..query(&tenant)
+    };
+    let (jobs, meta) = nomad
+        .jobs()
+        .list(&q)
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    let jobs: Vec<_> = jobs
+        .into_iter()
+        .filter(|j| j.namespace == tenant.nomad_namespace && j.id.starts_with(&prefix))
+        .collect();
+    let names: Vec<String> = jobs
+        .iter()
+        .map(|j| j.id[prefix.len()..].to_owned())
+        .collect();
+    let last: Vec<LastDeploy> = sqlx::query_as(
+        "SELECT DISTINCT ON (app) app, actor, created_at, state, spec FROM deploys
+          WHERE tenant_id = $1 AND app = ANY($2) ORDER BY app, created_at DESC",
+    )
+    .bind(tenant.id)
+    .bind(&names)
+    .fetch_all(&services.db)
+    .await?;
+    let context = tenant.context(&services.platform)?;
+    let apps = jobs
+        .into_iter()
+        .zip(names)
+        .map(|(job, app)| {
+            let (running, pending, failed) = job
+                .job_summary
+                .as_ref()
+                .map(|s| {
+                    s.summary.values().fold((0, 0, 0), |a, g| {
+                        (a.0 + g.running, a.1 + g.starting + g.queued, a.2 + g.failed)
+                    })
+                })
+                .unwrap_or_default();
+            let health = if job.stop || job.status == "dead" {
+                "stopped"
+            } else if pending > 0 && running == 0 {
+                "starting"
+            } else if pending > 0 {
+                "degraded"
+            } else if running == 0 && failed > 0 {
+                "failed"
+            } else {
+                "healthy"
+            };
+            let record = last.iter().find(|r| r.0 == app);
+            let urls = record
+                .and_then(|r| serde_json::from_value::<AppSpec>(r.4.clone()).ok())
+                .map(|spec| urls(&spec, &context))
+                .unwrap_or_default();
+            AppRow {
+                job_id: job.id.clone(),
+                status: job.status.clone(),
+                health: health.into(),
+                running,
+                desired: if job.stop { 0 } else { running + pending },
+                failed,
+                last_deploy: record.map(|r| {
+                    (
+                        r.1.clone(),
+                        r.2.format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default(),
+                        r.3.clone(),
+                    )
+                }),
+                urls,
+                app,
+            }
+        })
+        .collect();
+    Ok(AppsPage {
+        apps,
+        next_token: meta.next_token.filter(|t| !t.is_empty()),
+    })
 }
 
 /// What to read of an app's logs.

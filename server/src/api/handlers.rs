@@ -335,13 +335,30 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `?filter=&next_token=&per_page=` of the apps list.
+#[derive(Debug, Deserialize)]
+pub struct AppsQuery {
+    filter: Option<String>,
+    next_token: Option<String>,
+    per_page: Option<u32>,
+}
+
 /// `GET /tenants/{tenant}/apps`.
 pub async fn list_apps(
     State(state): State<AppState>,
     Authed(caller): Authed,
     Path(tenant): Path<String>,
+    Query(q): Query<AppsQuery>,
 ) -> ApiResult {
-    ok(apps::list(&state.services, &caller, &tenant).await?)
+    ok(apps::page(
+        &state.services,
+        &caller,
+        &tenant,
+        q.filter.as_deref(),
+        q.next_token,
+        q.per_page.unwrap_or(50),
+    )
+    .await?)
 }
 
 /// `?format=&app=` of a deploy.

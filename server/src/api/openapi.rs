@@ -96,6 +96,11 @@ fn parameters(method: &str, path: &str) -> Vec<Value> {
             ),
             ("app", "deploy only this app of a document with several"),
         ],
+        ("GET", "/tenants/{tenant}/apps") => &[
+            ("filter", "only apps whose name starts with this"),
+            ("next_token", "the next_token of the previous page"),
+            ("per_page", "apps per page (default 50, at most 100)"),
+        ],
         ("GET", "/tenants/{tenant}/apps/{app}/logs") => &[
             (
                 "instance",
