@@ -28,6 +28,8 @@ pub enum Command {
     /// Tenant maintenance on the console's host (uses the database and Nomad directly, as a platform admin).
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Seed the local demo: the tenant (with its namespace) and its sample apps, skipping what already runs.
+    Demo(DemoArgs),
     /// Deploy an np.yaml, OAM Application or app spec through the console's API.
     Deploy(DeployArgs),
     /// Show an app's status through the console's API.
@@ -64,6 +66,20 @@ pub struct TenantCreateArgs {
     /// Succeed when the tenant already exists (provisioning its namespace again).
     #[arg(long)]
     pub if_missing: bool,
+}
+
+/// Options of `np demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// The tenant to seed.
+    #[arg(long, default_value = "demo")]
+    pub tenant: String,
+    /// Its display name.
+    #[arg(long, default_value = "Demo")]
+    pub name: String,
+    /// The apps to deploy.
+    #[arg(long, default_value = "examples/demo/np.yaml")]
+    pub file: std::path::PathBuf,
 }
 
 /// How the command-line client reaches the console.

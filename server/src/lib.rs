@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod database;
+pub mod demo;
 pub mod render;
 pub mod router;
 pub mod routes;

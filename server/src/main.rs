@@ -77,6 +77,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Command::Demo(args) => {
+            let config = load(&source)?;
+            runtime()?.block_on(async {
+                let database = np::database::Database::open(&config.database, 2).await?;
+                let services = np_domain::Services {
+                    db: database.pool.clone(),
+                    upstreams: np::upstreams::build(&config)?,
+                    platform: config.platform.clone(),
+                };
+                let seeded = np::demo::seed(&services, &args).await;
+                database.close().await;
+                for line in seeded? {
+                    println!("{line}");
+                }
+                Ok(())
+            })
+        }
         Command::Deploy(args) => client_command(np::client::deploy(&args)),
         Command::Status(args) => client_command(np::client::status(&args)),
         Command::Logs(args) => client_command(np::client::logs(&args)),
