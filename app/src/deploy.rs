@@ -146,6 +146,7 @@ pub async fn deploy_app(
     text: String,
     format: Option<Format>,
     tenant: Option<String>,
+    idempotency_key: Option<String>,
 ) -> Result<DeployOutcome, AppError> {
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
@@ -161,6 +162,7 @@ pub async fn deploy_app(
         format,
         app: None,
         source,
+        idempotency_key,
     };
     match np_domain::apps::deploy(&services, &caller, &slug, &input).await {
         Ok(deployed) => Ok(DeployOutcome {
@@ -181,6 +183,22 @@ pub async fn deploy_app(
         }),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The idempotency key of submitting `text` from this page load: the same text submitted twice from one page
+/// (a double click, a retry after a lost answer) is deployed once.
+pub fn submission_key(text: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    #[cfg(feature = "hydrate")]
+    let page = web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| format!("{:x}", (p.time_origin() * 1000.0) as u64))
+        .unwrap_or_default();
+    #[cfg(not(feature = "hydrate"))]
+    let page = String::new();
+    format!("page-{page}-{:016x}", hasher.finish())
 }
 
 /// The route field a host (or its canary host) comes from.

@@ -60,6 +60,7 @@ pub async fn seed(services: &Services, args: &DemoArgs) -> anyhow::Result<Vec<St
                 format: None,
                 app: Some(name.clone()),
                 source: "api",
+                idempotency_key: None,
             },
         )
         .await?;

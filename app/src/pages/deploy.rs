@@ -281,10 +281,12 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
                                 Mode::Form => Some(Format::Spec),
                                 Mode::File => None,
                             };
+                            let key = crate::deploy::submission_key(&text);
                             deploy_action.dispatch(DeployApp {
                                 text,
                                 format,
                                 tenant: Some(slug.get_value()),
+                                idempotency_key: Some(key),
                             });
                         }
                     >

@@ -70,6 +70,9 @@ pub struct DeployInput {
     pub app: Option<String>,
     /// Where it came from, as recorded: `api`, `form`, `np-yaml`, `oam`, `spec`.
     pub source: &'static str,
+    /// The caller's key for this submission: a second deploy of the same app with the same key returns the
+    /// first one's outcome instead of deploying again (double clicks, retried requests).
+    pub idempotency_key: Option<String>,
 }
 
 /// One app deployed.
@@ -166,12 +169,24 @@ pub async fn deploy(
     }
     let mut deployed = Vec::new();
     for p in prepared {
-        deployed
-            .push(deploy_one(services, &nomad, caller, &tenant, &context, p, input.source).await?);
+        deployed.push(
+            deploy_one(
+                services,
+                &nomad,
+                caller,
+                &tenant,
+                &context,
+                p,
+                input.source,
+                input.idempotency_key.as_deref(),
+            )
+            .await?,
+        );
     }
     Ok(deployed)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn deploy_one(
     services: &Services,
     nomad: &Nomad,
@@ -180,16 +195,30 @@ async fn deploy_one(
     context: &TenantContext,
     p: Prepared,
     source: &str,
+    idempotency_key: Option<&str>,
 ) -> Result<Deployed, DomainError> {
     let app = p.spec.name.to_string();
     let job_id = p.generated.job.id.clone().unwrap_or_default();
+    if let Some(key) = idempotency_key {
+        if key.is_empty() || key.len() > 200 || key.chars().any(char::is_control) {
+            return Err(DomainError::invalid(
+                "idempotency_key",
+                "must be 1 to 200 printable characters",
+            ));
+        }
+        if let Some(earlier) = earlier_deploy(services, tenant, &app, key, &p.spec, context).await?
+        {
+            return Ok(earlier);
+        }
+    }
     route_hosts::claim(&services.db, tenant.id, &app, &p.generated.hosts).await?;
     let spec_json = serde_json::to_value(&p.spec).unwrap_or_default();
     let request = p.generated.register_request();
     let job_json = serde_json::to_value(&request).unwrap_or_default();
-    let deploy_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO deploys (tenant_id, app, job_id, actor, actor_user_id, actor_token_id, source, spec, job)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    let inserted: Result<Uuid, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO deploys (tenant_id, app, job_id, actor, actor_user_id, actor_token_id, source, spec, job,
+                              idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(tenant.id)
     .bind(&app)
@@ -200,8 +229,22 @@ async fn deploy_one(
     .bind(source)
     .bind(&spec_json)
     .bind(&job_json)
+    .bind(idempotency_key)
     .fetch_one(&services.db)
-    .await?;
+    .await;
+    let deploy_id = match inserted {
+        Ok(id) => id,
+        // The same submission raced this one in: answer with it.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            let key = idempotency_key.unwrap_or_default();
+            return earlier_deploy(services, tenant, &app, key, &p.spec, context)
+                .await?
+                .ok_or_else(|| {
+                    DomainError::Conflict("this deploy is already being submitted".into())
+                });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let answer = nomad
         .jobs()
         .register(&request, &WriteOptions::namespace(&context.namespace))
@@ -290,6 +333,49 @@ pub async fn usage(
         }
     }
     Ok(used)
+}
+
+/// The deploy of `app` made earlier with idempotency `key`, as its outcome: the deploy itself once it
+/// reached Nomad; `Conflict` while it is still being submitted; its error if it failed.
+async fn earlier_deploy(
+    services: &Services,
+    tenant: &Tenant,
+    app: &str,
+    key: &str,
+    spec: &AppSpec,
+    context: &TenantContext,
+) -> Result<Option<Deployed>, DomainError> {
+    /// Deploy, job, state, evaluation, error.
+    type Earlier = (Uuid, String, String, Option<String>, Option<String>);
+    let row: Option<Earlier> = sqlx::query_as(
+        "SELECT id, job_id, state, eval_id, error FROM deploys
+          WHERE tenant_id = $1 AND app = $2 AND idempotency_key = $3",
+    )
+    .bind(tenant.id)
+    .bind(app)
+    .bind(key)
+    .fetch_optional(&services.db)
+    .await?;
+    let Some((deploy_id, job_id, state, eval_id, error)) = row else {
+        return Ok(None);
+    };
+    match state.as_str() {
+        "submitted" => Ok(Some(Deployed {
+            deploy_id,
+            app: app.to_owned(),
+            job_id,
+            eval_id: eval_id.unwrap_or_default(),
+            warnings: Vec::new(),
+            urls: urls(spec, context),
+        })),
+        "failed" => Err(DomainError::Conflict(format!(
+            "this submission was already tried and failed: {}",
+            error.unwrap_or_default()
+        ))),
+        _ => Err(DomainError::Conflict(
+            "this deploy is already being submitted".into(),
+        )),
+    }
 }
 
 /// The URLs an app's routes serve.

@@ -170,6 +170,7 @@ async fn deleting_a_tenant_is_refused_while_it_runs_apps(pool: PgPool) {
             format: None,
             app: None,
             source: "api",
+            idempotency_key: None,
         },
     )
     .await
@@ -221,6 +222,7 @@ async fn the_budget_counts_the_tenants_other_running_apps(pool: PgPool) {
                     format: None,
                     app: None,
                     source: "api",
+                    idempotency_key: None,
                 },
             )
             .await
@@ -247,4 +249,64 @@ async fn the_budget_counts_the_tenants_other_running_apps(pool: PgPool) {
     deploy(r#"{"name":"two","image":"nginx:1.27","replicas":{"count":2}}"#)
         .await
         .unwrap();
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_submission_sent_twice_deploys_once(pool: PgPool) {
+    let (services, _sim) = services(pool, false).await;
+    let admin = Caller::system("test");
+    provisioning::create(&services, &admin, &new("acme"))
+        .await
+        .unwrap();
+    let deploy = |key: Option<&'static str>| {
+        let services = services.clone();
+        let admin = admin.clone();
+        async move {
+            np_domain::apps::deploy(
+                &services,
+                &admin,
+                "acme",
+                &np_domain::apps::DeployInput {
+                    text: r#"{"name":"web","image":"nginx:1.27"}"#.into(),
+                    format: None,
+                    app: None,
+                    source: "form",
+                    idempotency_key: key.map(str::to_owned),
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let first = deploy(Some("click-1")).await;
+    let again = deploy(Some("click-1")).await;
+    assert_eq!(
+        first, again,
+        "the same submission answers with the first deploy"
+    );
+    let (versions, _) = services
+        .upstreams
+        .nomad
+        .as_ref()
+        .unwrap()
+        .jobs()
+        .versions(
+            "acme-web",
+            false,
+            &QueryOptions {
+                namespace: Some("acme".into()),
+                ..QueryOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(versions.versions.len(), 1, "Nomad saw one registration");
+    let other = deploy(Some("click-2")).await;
+    assert_ne!(other[0].deploy_id, first[0].deploy_id);
+    deploy(None).await;
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM deploys")
+        .fetch_one(&services.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 3);
 }

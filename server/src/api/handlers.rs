@@ -374,6 +374,7 @@ pub async fn deploy(
     Authed(caller): Authed,
     Path(tenant): Path<String>,
     Query(q): Query<DeployQuery>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> ApiResult {
     caller.check(&tenant, Action::Deploy)?;
@@ -401,6 +402,10 @@ pub async fn deploy(
             format,
             app: q.app,
             source: "api",
+            idempotency_key: headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
         },
     )
     .await?;

@@ -95,6 +95,10 @@ fn parameters(method: &str, path: &str) -> Vec<Value> {
                 "spec, np-yaml or oam; told apart by the document's keys when absent",
             ),
             ("app", "deploy only this app of a document with several"),
+            (
+                "Idempotency-Key",
+                "a retried deploy with the same key answers with the first one",
+            ),
         ],
         ("GET", "/tenants/{tenant}/apps") => &[
             ("filter", "only apps whose name starts with this"),
@@ -117,7 +121,11 @@ fn parameters(method: &str, path: &str) -> Vec<Value> {
     params.extend(
         query
             .iter()
-            .map(|(name, d)| json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})),
+            .map(|(name, d)| {
+                // Header names are capitalised; query parameters are not.
+                let place = if name.starts_with(char::is_uppercase) { "header" } else { "query" };
+                json!({"name": name, "in": place, "required": false, "description": d, "schema": {"type": "string"}})
+            }),
     );
     params
 }
