@@ -120,6 +120,8 @@ pub async fn check_app(
 /// One app the server deployed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeployedApp {
+    /// The deploy record.
+    pub deploy_id: String,
     /// The app.
     pub app: String,
     /// Its Nomad job.
@@ -147,6 +149,7 @@ pub async fn deploy_app(
     format: Option<Format>,
     tenant: Option<String>,
     idempotency_key: Option<String>,
+    based_on: Option<String>,
 ) -> Result<DeployOutcome, AppError> {
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
@@ -163,12 +166,14 @@ pub async fn deploy_app(
         app: None,
         source,
         idempotency_key,
+        based_on: based_on.and_then(|b| uuid::Uuid::parse_str(&b).ok()),
     };
     match np_domain::apps::deploy(&services, &caller, &slug, &input).await {
         Ok(deployed) => Ok(DeployOutcome {
             deployed: deployed
                 .into_iter()
                 .map(|d| DeployedApp {
+                    deploy_id: d.deploy_id.to_string(),
                     app: d.app,
                     job_id: d.job_id,
                     eval_id: d.eval_id,
@@ -183,6 +188,33 @@ pub async fn deploy_app(
         }),
         Err(e) => Err(e.into()),
     }
+}
+
+/// An app as last deployed, to edit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedApp {
+    /// The deploy the edit starts from (sent back with the deploy, to detect someone else's deploy since).
+    pub deploy_id: String,
+    /// Its spec.
+    pub spec: AppSpec,
+}
+
+/// The latest deploy of `app` in the tenant, for the edit form.
+#[server(endpoint = "load_app", input = server_fn::codec::Json)]
+pub async fn load_app(tenant: Option<String>, app: String) -> Result<LoadedApp, AppError> {
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
+    let slug = crate::context::pick_tenant(&caller, tenant.as_deref())?;
+    let t = caller
+        .authorize(&services.db, &slug, np_domain::authz::Action::Deploy)
+        .await?;
+    let (id, spec) = np_domain::apps::latest(&services, &t, &app)
+        .await?
+        .ok_or_else(|| crate::error::with_status(AppError::NotFound("app".into())))?;
+    Ok(LoadedApp {
+        deploy_id: id.to_string(),
+        spec,
+    })
 }
 
 /// The idempotency key of submitting `text` from this page load: the same text submitted twice from one page

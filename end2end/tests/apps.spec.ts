@@ -43,3 +43,37 @@ test('a refused document deploys nothing and says why', async ({ page }) => {
   await expect(page.getByTestId('deploy-result')).toContainText('Nothing was deployed');
   await expect(page.getByTestId('deploy-result')).toContainText('routes[0].host');
 });
+
+test('two people edit the same app: the second is told it changed, nothing is overwritten', async ({ browser }) => {
+  const dave = await (await browser.newContext()).newPage();
+  const erin = await (await browser.newContext()).newPage();
+  const name = `ed${Date.now().toString(36).slice(-6)}`;
+  await signIn(dave, 'dave', '/deploy');
+  await hydrated(dave);
+  await dave.getByLabel('Name', { exact: true }).fill(name);
+  await dave.getByLabel('Image', { exact: true }).fill('nginx:1.26');
+  await dave.getByTestId('deploy').click();
+  await expect(dave.getByTestId('deploy-result')).toContainText(`Deployed ${name}`);
+
+  // Both open the app as deployed.
+  await signIn(erin, 'erin', `/deploy`);
+  for (const page of [dave, erin]) {
+    await page.goto(`/deploy?tenant=demo&app=${name}`);
+    await hydrated(page);
+    await expect(page.getByLabel('Image', { exact: true })).toHaveValue('nginx:1.26');
+  }
+  await dave.getByLabel('Image', { exact: true }).fill('nginx:1.27');
+  await dave.getByTestId('deploy').click();
+  await expect(dave.getByTestId('deploy-result')).toContainText(`Deployed ${name}`);
+
+  await erin.getByLabel('Image', { exact: true }).fill('nginx:1.28');
+  await erin.getByTestId('deploy').click();
+  await expect(erin.getByRole('alert')).toContainText(`${name} changed since you loaded it: Dave Developer deployed it`);
+  await expect(erin.getByRole('alert')).toContainText('(changed: image)');
+
+  // Dave keeps editing on top of his own deploy.
+  await dave.getByLabel('Image', { exact: true }).fill('nginx:1.29');
+  await dave.getByTestId('deploy').click();
+  await expect(dave.getByTestId('deploy-result')).toContainText(`Deployed ${name}`);
+  await expect(dave.getByRole('alert')).toHaveCount(0);
+});

@@ -61,6 +61,7 @@ pub async fn seed(services: &Services, args: &DemoArgs) -> anyhow::Result<Vec<St
                 app: Some(name.clone()),
                 source: "api",
                 idempotency_key: None,
+                based_on: None,
             },
         )
         .await?;

@@ -69,10 +69,14 @@ fn AppsTable(list: AppsList, filter: String) -> impl IntoView {
     view! {
         <table class="w-full text-sm">
             <thead class="text-left text-muted">
-                <tr><th>"App"</th><th>"Health"</th><th>"Instances"</th><th>"Last deploy"</th><th>"URLs"</th></tr>
+                <tr><th>"App"</th><th>"Health"</th><th>"Instances"</th><th>"Last deploy"</th><th>"URLs"</th><th></th></tr>
             </thead>
             <tbody>
                 {list.apps.into_iter().map(|a| {
+                    let edit = a.last_deploy.is_some().then(|| {
+                        let href = format!("/deploy?tenant={}&app={}", url_encode(&list.tenant), url_encode(&a.app));
+                        view! { <a class="underline" href=href data-testid="edit">"Edit"</a> }
+                    });
                     let health_class = match a.health.as_str() {
                         "healthy" => "text-ok",
                         "failed" | "degraded" => "text-bad",
@@ -85,6 +89,7 @@ fn AppsTable(list: AppsList, filter: String) -> impl IntoView {
                             <td class="py-2" data-testid="instances">{format!("{}/{}", a.running, a.desired)}</td>
                             <td class="py-2 text-muted">{a.last_deploy.clone().unwrap_or_else(|| "—".into())}</td>
                             <td class="py-2">{a.urls.iter().map(|u| view! { <a class="block underline" href=u.clone() rel="external noopener">{u.clone()}</a> }).collect_view()}</td>
+                            <td class="py-2 text-right">{edit}</td>
                         </tr>
                     }
                 }).collect_view()}

@@ -16,7 +16,10 @@ use np_spec::tenant::TenantContext;
 
 use crate::components::error_view::ErrorNotice;
 use crate::components::fields::{CheckField, FieldMessages, SelectField, TextArea, TextField};
-use crate::deploy::{CheckApp, CheckOutcome, CheckedJob, DeployApp, check_app, get_deploy_context};
+use crate::deploy::{
+    CheckApp, CheckOutcome, CheckedJob, DeployApp, LoadedApp, check_app, get_deploy_context,
+    load_app,
+};
 
 /// Which errors are shown next to fields: those on fields the user has edited, and all after a submit.
 #[derive(Clone, Copy)]
@@ -63,6 +66,16 @@ enum Mode {
 pub fn DeployPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let context = Resource::new(move || query.read().get("tenant"), get_deploy_context);
+    // `?app=<name>` edits the app as last deployed.
+    let loaded = Resource::new(
+        move || (query.read().get("tenant"), query.read().get("app")),
+        |(tenant, app)| async move {
+            match app {
+                Some(app) => load_app(tenant, app).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <Title text="Deploy" />
         <div class="space-y-6">
@@ -76,9 +89,9 @@ pub fn DeployPage() -> impl IntoView {
             </section>
             <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match context.await {
-                        Ok(ctx) => view! { <DeployEditor tenant=ctx.tenant /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    match (context.await, loaded.await) {
+                        (Ok(ctx), Ok(initial)) => view! { <DeployEditor tenant=ctx.tenant initial /> }.into_any(),
+                        (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -126,14 +139,18 @@ fn form_text(form: &DeployForm) -> Option<String> {
 }
 
 #[component]
-fn DeployEditor(tenant: TenantContext) -> impl IntoView {
+fn DeployEditor(tenant: TenantContext, initial: Option<LoadedApp>) -> impl IntoView {
     let suffix = tenant.host_suffix.clone();
     let slug = StoredValue::new(tenant.slug.to_string());
     let tenant = StoredValue::new(tenant);
     let mode = RwSignal::new(Mode::Form);
-    let form = RwSignal::new(DeployForm {
-        routes: vec![RouteRow::default()],
-        ..DeployForm::default()
+    let based_on = StoredValue::new(initial.as_ref().map(|l| l.deploy_id.clone()));
+    let form = RwSignal::new(match &initial {
+        Some(loaded) => DeployForm::from_spec(&loaded.spec),
+        None => DeployForm {
+            routes: vec![RouteRow::default()],
+            ..DeployForm::default()
+        },
     });
     let file = RwSignal::new(String::new());
     let visibility = Visibility {
@@ -182,6 +199,14 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
 
     let check_action = ServerAction::<CheckApp>::new();
     let deploy_action = ServerAction::<DeployApp>::new();
+    // After this page's own deploy, further edits build on it.
+    Effect::new(move |_| {
+        if let Some(Ok(outcome)) = deploy_action.value().get()
+            && let [one] = outcome.deployed.as_slice()
+        {
+            based_on.set_value(Some(one.deploy_id.clone()));
+        }
+    });
     // The text the last server check was for, to tell whether its verdict still applies.
     let checked_text = RwSignal::new(None::<String>);
     let current_text = Memo::new(move |_| match mode.get() {
@@ -287,6 +312,7 @@ fn DeployEditor(tenant: TenantContext) -> impl IntoView {
                                 format,
                                 tenant: Some(slug.get_value()),
                                 idempotency_key: Some(key),
+                                based_on: based_on.get_value(),
                             });
                         }
                     >

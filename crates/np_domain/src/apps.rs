@@ -73,6 +73,9 @@ pub struct DeployInput {
     /// The caller's key for this submission: a second deploy of the same app with the same key returns the
     /// first one's outcome instead of deploying again (double clicks, retried requests).
     pub idempotency_key: Option<String>,
+    /// The deploy the caller's edit started from (for a one-app document): when someone deployed the app
+    /// since, the deploy is refused with what changed, never a silent overwrite.
+    pub based_on: Option<Uuid>,
 }
 
 /// One app deployed.
@@ -165,6 +168,11 @@ pub async fn deploy(
                 "routes",
                 t.message(&tenant.slug),
             )])));
+        }
+    }
+    if let Some(based_on) = input.based_on {
+        for p in &prepared {
+            check_not_changed(services, &tenant, p.spec.name.as_str(), based_on).await?;
         }
     }
     let mut deployed = Vec::new();
@@ -333,6 +341,113 @@ pub async fn usage(
         }
     }
     Ok(used)
+}
+
+/// The latest successful deploy of `app`: its id and spec.
+///
+/// # Errors
+/// On database failure.
+pub async fn latest(
+    services: &Services,
+    tenant: &Tenant,
+    app: &str,
+) -> Result<Option<(Uuid, AppSpec)>, DomainError> {
+    let row: Option<(Uuid, serde_json::Value)> = sqlx::query_as(
+        "SELECT id, spec FROM deploys WHERE tenant_id = $1 AND app = $2 AND state = 'submitted'
+          ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(tenant.id)
+    .bind(app)
+    .fetch_optional(&services.db)
+    .await?;
+    Ok(row.and_then(|(id, spec)| Some((id, serde_json::from_value(spec).ok()?))))
+}
+
+/// Refuses when `app` was deployed since the deploy `based_on` the caller's edit started from, saying who
+/// deployed it and which fields changed.
+async fn check_not_changed(
+    services: &Services,
+    tenant: &Tenant,
+    app: &str,
+    based_on: Uuid,
+) -> Result<(), DomainError> {
+    let latest: Option<(Uuid, String, time::OffsetDateTime, serde_json::Value)> = sqlx::query_as(
+        "SELECT id, actor, created_at, spec FROM deploys WHERE tenant_id = $1 AND app = $2 AND state = 'submitted'
+          ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(tenant.id)
+    .bind(app)
+    .fetch_optional(&services.db)
+    .await?;
+    let Some((id, actor, at, spec)) = latest else {
+        return Ok(());
+    };
+    if id == based_on {
+        return Ok(());
+    }
+    let base: Option<serde_json::Value> = sqlx::query_scalar(
+        "SELECT spec FROM deploys WHERE id = $1 AND tenant_id = $2 AND app = $3",
+    )
+    .bind(based_on)
+    .bind(tenant.id)
+    .bind(app)
+    .fetch_optional(&services.db)
+    .await?;
+    let changed = base
+        .map(|base| changed_fields(&base, &spec))
+        .unwrap_or_default();
+    let when = at
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default();
+    Err(DomainError::Conflict(format!(
+        "{app} changed since you loaded it: {actor} deployed it at {when}{}. Reload it, then apply your changes again.",
+        if changed.is_empty() {
+            String::new()
+        } else {
+            format!(" (changed: {})", changed.join(", "))
+        }
+    )))
+}
+
+/// The spec fields (dotted paths, two levels deep) that differ between two stored specs.
+pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    fn walk(
+        prefix: &str,
+        a: &serde_json::Value,
+        b: &serde_json::Value,
+        depth: usize,
+        out: &mut Vec<String>,
+    ) {
+        match (a, b) {
+            (serde_json::Value::Object(x), serde_json::Value::Object(y)) if depth < 2 => {
+                let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for k in keys {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    let null = serde_json::Value::Null;
+                    walk(
+                        &path,
+                        x.get(k).unwrap_or(&null),
+                        y.get(k).unwrap_or(&null),
+                        depth + 1,
+                        out,
+                    );
+                }
+            }
+            _ if a != b => out.push(prefix.to_owned()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk("", before, after, 0, &mut out);
+    out
 }
 
 /// The deploy of `app` made earlier with idempotency `key`, as its outcome: the deploy itself once it

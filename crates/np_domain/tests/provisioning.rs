@@ -171,6 +171,7 @@ async fn deleting_a_tenant_is_refused_while_it_runs_apps(pool: PgPool) {
             app: None,
             source: "api",
             idempotency_key: None,
+            based_on: None,
         },
     )
     .await
@@ -223,6 +224,7 @@ async fn the_budget_counts_the_tenants_other_running_apps(pool: PgPool) {
                     app: None,
                     source: "api",
                     idempotency_key: None,
+                    based_on: None,
                 },
             )
             .await
@@ -272,6 +274,7 @@ async fn a_submission_sent_twice_deploys_once(pool: PgPool) {
                     app: None,
                     source: "form",
                     idempotency_key: key.map(str::to_owned),
+                    based_on: None,
                 },
             )
             .await
@@ -309,4 +312,53 @@ async fn a_submission_sent_twice_deploys_once(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(count, 3);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_edit_of_an_app_someone_deployed_since_is_refused_with_what_changed(pool: PgPool) {
+    let (services, _sim) = services(pool, false).await;
+    let admin = Caller::system("test");
+    provisioning::create(&services, &admin, &new("acme"))
+        .await
+        .unwrap();
+    let deploy = |image: &'static str, based_on: Option<uuid::Uuid>| {
+        let services = services.clone();
+        let admin = admin.clone();
+        async move {
+            np_domain::apps::deploy(
+                &services,
+                &admin,
+                "acme",
+                &np_domain::apps::DeployInput {
+                    text: format!(r#"{{"name":"web","image":"{image}"}}"#),
+                    format: None,
+                    app: None,
+                    source: "form",
+                    idempotency_key: None,
+                    based_on,
+                },
+            )
+            .await
+        }
+    };
+    let v1 = deploy("nginx:1.26", None).await.unwrap()[0].deploy_id;
+    // Alice and Bob both load v1; Alice deploys first.
+    let v2 = deploy("nginx:1.27", Some(v1)).await.unwrap()[0].deploy_id;
+    let err = deploy("nginx:1.28", Some(v1)).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, DomainError::Conflict(_)), "{message}");
+    assert!(
+        message.contains("web changed since you loaded it"),
+        "{message}"
+    );
+    assert!(message.contains("(changed: image)"), "{message}");
+    // Building on the latest deploy works.
+    deploy("nginx:1.28", Some(v2)).await.unwrap();
+    assert_eq!(
+        np_domain::apps::changed_fields(
+            &serde_json::json!({"a": 1, "b": {"c": 1, "d": 2}}),
+            &serde_json::json!({"a": 1, "b": {"c": 3, "d": 2}, "e": true})
+        ),
+        ["b.c", "e"]
+    );
 }

@@ -366,6 +366,7 @@ pub async fn list_apps(
 pub struct DeployQuery {
     format: Option<String>,
     app: Option<String>,
+    based_on: Option<Uuid>,
 }
 
 /// `POST /tenants/{tenant}/apps`: the body is the document.
@@ -406,6 +407,7 @@ pub async fn deploy(
                 .get("idempotency-key")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            based_on: q.based_on,
         },
     )
     .await?;
