@@ -51,7 +51,7 @@ pub struct CheckOutcome {
 #[server(endpoint = "deploy_context", input = server_fn::codec::Json)]
 pub async fn get_deploy_context(tenant: Option<String>) -> Result<DeployContext, AppError> {
     let services = crate::context::services()?;
-    let tenant = tenant_for_deploy(&services, tenant.as_deref()).await?;
+    let (_, tenant) = tenant_for_deploy(&services, tenant.as_deref()).await?;
     Ok(DeployContext { tenant })
 }
 
@@ -59,13 +59,14 @@ pub async fn get_deploy_context(tenant: Option<String>) -> Result<DeployContext,
 async fn tenant_for_deploy(
     services: &np_domain::Services,
     asked: Option<&str>,
-) -> Result<TenantContext, AppError> {
+) -> Result<(np_domain::tenants::Tenant, TenantContext), AppError> {
     let caller = crate::context::caller()?;
     let slug = crate::context::pick_tenant(&caller, asked)?;
     let tenant = caller
         .authorize(&services.db, &slug, np_domain::authz::Action::Deploy)
         .await?;
-    Ok(tenant.context(&services.platform)?)
+    let context = tenant.context(&services.platform)?;
+    Ok((tenant, context))
 }
 
 /// Parses, validates and generates `text` (an app spec as JSON or YAML, an np.yaml or an OAM Application) for
@@ -77,12 +78,11 @@ pub async fn check_app(
     tenant: Option<String>,
 ) -> Result<CheckOutcome, AppError> {
     let services = crate::context::services()?;
-    let mut tenant = tenant_for_deploy(&services, tenant.as_deref()).await?;
+    let (stored, mut tenant) = tenant_for_deploy(&services, tenant.as_deref()).await?;
     let (mut outcome, mut apps) = check_document(&text, format, &tenant);
     // The budget counts the tenant's other running apps, as the deploy will.
     if services.upstreams.nomad.is_some() && !apps.is_empty() {
         let names: Vec<String> = apps.iter().map(|a| a.spec.name.to_string()).collect();
-        let stored = np_domain::tenants::by_slug(&services.db, tenant.slug.as_str()).await?;
         if stored.namespace_state == "ready" {
             let nomad = np_domain::apps::nomad_for(&services, &stored).await?;
             tenant.used = np_domain::apps::usage(&services, &nomad, &stored, &names).await?;

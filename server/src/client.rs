@@ -55,7 +55,7 @@ impl Client {
         format!(
             "{}/api/v1/tenants/{}{rest}",
             self.base,
-            encode(&self.tenant)
+            percent(&self.tenant)
         )
     }
 
@@ -97,10 +97,6 @@ impl Client {
             .await
             .map_err(|e| ClientError::Failed(format!("unexpected answer: {e}")))
     }
-}
-
-fn encode(segment: &str) -> String {
-    crate::client::percent(segment)
 }
 
 /// Percent-encodes a path segment or query value.
@@ -186,7 +182,7 @@ pub async fn status(args: &AppArgs) -> Result<String, ClientError> {
         .json(
             client
                 .http
-                .get(client.url(&format!("/apps/{}", encode(&args.app)))),
+                .get(client.url(&format!("/apps/{}", percent(&args.app)))),
         )
         .await?;
     if args.json {
@@ -247,7 +243,7 @@ pub async fn logs(args: &LogsArgs) -> Result<String, ClientError> {
         .send(
             client
                 .http
-                .get(client.url(&format!("/apps/{}/logs", encode(&args.app))))
+                .get(client.url(&format!("/apps/{}/logs", percent(&args.app))))
                 .query(&query),
         )
         .await?
@@ -266,7 +262,7 @@ pub async fn scale(args: &ScaleArgs) -> Result<String, ClientError> {
         .json(
             client
                 .http
-                .post(client.url(&format!("/apps/{}/scale", encode(&args.app))))
+                .post(client.url(&format!("/apps/{}/scale", percent(&args.app))))
                 .json(&serde_json::json!({"count": args.count})),
         )
         .await?;
@@ -288,7 +284,7 @@ pub async fn stop(args: &StopArgs) -> Result<String, ClientError> {
         .json(
             client
                 .http
-                .post(client.url(&format!("/apps/{}/stop", encode(&args.app))))
+                .post(client.url(&format!("/apps/{}/stop", percent(&args.app))))
                 .json(&serde_json::json!({"purge": args.purge})),
         )
         .await?;

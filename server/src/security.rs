@@ -8,9 +8,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 
 use crate::state::AppState;
 
@@ -30,9 +27,7 @@ pub fn policy(nonce: &str, form_origin: Option<&str>) -> String {
 
 /// Adds the nonce to the request (the page renderer reads it) and the headers to the response.
 pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let nonce = URL_SAFE_NO_PAD.encode(bytes);
+    let nonce = np_domain::secrets::random_secret();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let provider_origin = state.auth.oidc.as_ref().and_then(|o| {
         url::Url::parse(o.issuer())

@@ -37,10 +37,22 @@ pub fn prepare(
     format: Option<Format>,
     tenant: &TenantContext,
 ) -> Result<(Vec<Prepared>, Vec<FieldError>), FieldErrors> {
-    let doc = match format {
-        Some(format) => np_spec::parse::parse_as(format, text)?,
-        None => np_spec::parse::parse(text)?,
-    };
+    generate_all(&parse(text, format)?, tenant)
+}
+
+/// Parses `text` in `format`, or told apart by its keys.
+fn parse(text: &str, format: Option<Format>) -> Result<np_spec::parse::Document, FieldErrors> {
+    match format {
+        Some(format) => np_spec::parse::parse_as(format, text),
+        None => np_spec::parse::parse(text),
+    }
+}
+
+/// Generates every app of `doc` for `tenant`, with each error located in the document.
+fn generate_all(
+    doc: &np_spec::parse::Document,
+    tenant: &TenantContext,
+) -> Result<(Vec<Prepared>, Vec<FieldError>), FieldErrors> {
     let mut prepared = Vec::new();
     let mut errors = Vec::new();
     for app in &doc.apps {
@@ -53,7 +65,7 @@ pub fn prepare(
         }
     }
     if errors.is_empty() {
-        Ok((prepared, doc.notes))
+        Ok((prepared, doc.notes.clone()))
     } else {
         Err(FieldErrors(errors))
     }
@@ -138,14 +150,11 @@ pub async fn deploy(
     }
     let nomad = nomad_for(services, &tenant).await?;
     let mut context = tenant.context(&services.platform)?;
-    // Parse once to learn the apps' names, then count what the tenant's other apps reserve.
-    let names: Vec<String> = match prepare(&input.text, input.format, &context) {
-        Ok((prepared, _)) => prepared.iter().map(|p| p.spec.name.to_string()).collect(),
-        Err(errors) => return Err(DomainError::Rejected(errors)),
-    };
+    // The apps' names first, to count what the tenant's other apps reserve; then generate against that.
+    let doc = parse(&input.text, input.format).map_err(DomainError::Rejected)?;
+    let names: Vec<String> = doc.apps.iter().map(|a| a.spec.name.to_string()).collect();
     context.used = usage(services, &nomad, &tenant, &names).await?;
-    let (mut prepared, _notes) =
-        prepare(&input.text, input.format, &context).map_err(DomainError::Rejected)?;
+    let (mut prepared, _notes) = generate_all(&doc, &context).map_err(DomainError::Rejected)?;
     if let Some(only) = &input.app {
         prepared.retain(|p| p.spec.name.as_str() == only);
         if prepared.is_empty() {
