@@ -19,3 +19,16 @@ pub fn url_encode(text: &str) -> String {
     }
     out
 }
+
+/// Percent-encodes text for a `data:` URL.
+pub fn data_url(text: &str) -> String {
+    let mut out = String::from("data:text/plain;charset=utf-8,");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

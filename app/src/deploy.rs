@@ -190,6 +190,46 @@ pub async fn deploy_app(
     }
 }
 
+/// What deploying `text` would do (Nomad's plan per app), without deploying it.
+#[server(endpoint = "plan_app", input = server_fn::codec::Json)]
+pub async fn plan_app(
+    text: String,
+    format: Option<Format>,
+    tenant: Option<String>,
+) -> Result<PlanOutcome, AppError> {
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
+    let slug = crate::context::pick_tenant(&caller, tenant.as_deref())?;
+    let input = np_domain::apps::DeployInput {
+        text,
+        format,
+        app: None,
+        source: "plan",
+        idempotency_key: None,
+        based_on: None,
+    };
+    match np_domain::operate::plan(&services, &caller, &slug, &input).await {
+        Ok(plans) => Ok(PlanOutcome {
+            plans,
+            errors: Vec::new(),
+        }),
+        Err(np_domain::DomainError::Rejected(errors)) => Ok(PlanOutcome {
+            plans: Vec::new(),
+            errors: errors.0,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A plan, or why the document cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOutcome {
+    /// Per app.
+    pub plans: Vec<np_spec::ops::AppPlan>,
+    /// Every problem with the document, by field.
+    pub errors: Vec<FieldError>,
+}
+
 /// An app as last deployed, to edit it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadedApp {

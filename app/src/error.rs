@@ -117,6 +117,9 @@ mod ssr {
                 }
                 DomainError::Unauthenticated => Self::Unauthenticated,
                 DomainError::Forbidden(_) => Self::Forbidden,
+                refusal @ DomainError::Upstream { .. } if refusal.is_upstream_refusal() => {
+                    Self::Conflict(refusal.to_string())
+                }
                 DomainError::Upstream { service, message } => {
                     let request_id = request_id();
                     tracing::warn!(request_id, service, message, "upstream error");

@@ -4,12 +4,15 @@
 //! Built twice: with `ssr` into the server (where server functions run) and with `hydrate` into the browser's
 //! WebAssembly (where they become HTTP calls). Server-only code sits behind `#[cfg(feature = "ssr")]`.
 
+pub mod ansi;
 pub mod apps;
 mod components;
 #[cfg(feature = "ssr")]
 mod context;
 pub mod deploy;
 pub mod error;
+mod live;
+pub mod operate;
 mod pages;
 pub mod session;
 mod shell;

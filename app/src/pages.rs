@@ -1,5 +1,6 @@
 //! One module per page (route component).
 
+pub mod app;
 pub mod apps;
 pub mod deploy;
 pub mod login;

@@ -7,6 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::components::theme::initial_theme;
+use crate::pages::app::AppPage;
 use crate::pages::apps::AppsPage;
 use crate::pages::tenant::{TenantSettingsPage, TenantsPage};
 use crate::pages::{
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deploy") view=DeployPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
+                    <Route path=path!("/apps/:app") view=AppPage ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=TenantSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/tenants") view=TenantsPage ssr=SsrMode::Async />
                 </Routes>

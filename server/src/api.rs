@@ -6,6 +6,7 @@
 
 pub mod handlers;
 pub mod openapi;
+pub mod operate;
 
 use axum::Json;
 use axum::Router;
@@ -208,6 +209,73 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
     route(
         "POST",
+        "/tenants/{tenant}/plan",
+        "Plan a deploy of the body (as POST /tenants/{tenant}/apps takes it): Nomad's diff, what would be placed, \
+         updated or stopped, and why anything cannot be placed. Nothing is deployed.",
+        Access::Tenant(A::Deploy),
+    ),
+    route(
+        "GET",
+        "/tenants/{tenant}/apps/{app}/watch",
+        "The app's live state as server-sent events (`state`, JSON): deployment, instances, health, task events.",
+        Access::Tenant(A::View),
+    ),
+    route(
+        "GET",
+        "/tenants/{tenant}/apps/{app}/logs/tail",
+        "Follow an instance's stdout or stderr as server-sent events (`log`: {text, skipped}; `end`).",
+        Access::Tenant(A::ReadLogs),
+    ),
+    route(
+        "GET",
+        "/tenants/{tenant}/apps/{app}/logs/search",
+        "Search the app's log history in OpenObserve (text, instance, stream, since, until, limit).",
+        Access::Tenant(A::ReadLogs),
+    ),
+    route(
+        "GET",
+        "/tenants/{tenant}/apps/{app}/versions",
+        "Every deploy of the app, newest first.",
+        Access::Tenant(A::View),
+    ),
+    route(
+        "GET",
+        "/tenants/{tenant}/apps/{app}/diff",
+        "The spec fields that differ between two deploys (?from=&to=).",
+        Access::Tenant(A::View),
+    ),
+    route(
+        "POST",
+        "/tenants/{tenant}/apps/{app}/rollback",
+        "Deploy again the spec of an earlier deploy ({\"version\": deploy ID}).",
+        Access::Tenant(A::Deploy),
+    ),
+    route(
+        "POST",
+        "/tenants/{tenant}/apps/{app}/restart",
+        "Restart one instance ({\"instance\": ID}) or every running instance, in place.",
+        Access::Tenant(A::Operate),
+    ),
+    route(
+        "POST",
+        "/tenants/{tenant}/apps/{app}/promote",
+        "Promote the canaries of the running deployment.",
+        Access::Tenant(A::Operate),
+    ),
+    route(
+        "GET",
+        "/tenants/{tenant}/apps/{app}/metrics",
+        "CPU and memory per instance over the last ?minutes= (default 30).",
+        Access::Tenant(A::View),
+    ),
+    route(
+        "GET",
+        "/tenants/{tenant}/apps/{app}/services",
+        "The app's services and health checks in Consul, and the routes Traefik serves.",
+        Access::Tenant(A::View),
+    ),
+    route(
+        "POST",
         "/tenants/{tenant}/apps/{app}/scale",
         "Set the number of instances.",
         Access::Tenant(A::Operate),
@@ -244,6 +312,17 @@ fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
         ("POST", "/tenants/{tenant}/apps") => post(h::deploy),
         ("GET", "/tenants/{tenant}/apps/{app}") => get(h::app_status),
         ("GET", "/tenants/{tenant}/apps/{app}/logs") => get(h::app_logs),
+        ("POST", "/tenants/{tenant}/plan") => post(operate::plan),
+        ("GET", "/tenants/{tenant}/apps/{app}/watch") => get(operate::watch),
+        ("GET", "/tenants/{tenant}/apps/{app}/logs/tail") => get(operate::tail),
+        ("GET", "/tenants/{tenant}/apps/{app}/logs/search") => get(operate::search),
+        ("GET", "/tenants/{tenant}/apps/{app}/versions") => get(operate::versions),
+        ("GET", "/tenants/{tenant}/apps/{app}/diff") => get(operate::diff),
+        ("POST", "/tenants/{tenant}/apps/{app}/rollback") => post(operate::rollback),
+        ("POST", "/tenants/{tenant}/apps/{app}/restart") => post(operate::restart),
+        ("POST", "/tenants/{tenant}/apps/{app}/promote") => post(operate::promote),
+        ("GET", "/tenants/{tenant}/apps/{app}/metrics") => get(operate::metrics),
+        ("GET", "/tenants/{tenant}/apps/{app}/services") => get(operate::services),
         ("POST", "/tenants/{tenant}/apps/{app}/scale") => post(h::scale),
         ("POST", "/tenants/{tenant}/apps/{app}/stop") => post(h::stop),
         (method, path) => unreachable!("API route {method} {path} has no handler"),
@@ -301,6 +380,7 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = self.0.to_string();
+        let refused = self.0.is_upstream_refusal();
         match self.0 {
             DomainError::NotFound(_) => error_response(StatusCode::NOT_FOUND, "not_found", &message),
             DomainError::Conflict(_) => error_response(StatusCode::CONFLICT, "conflict", &message),
@@ -322,14 +402,10 @@ impl IntoResponse for ApiError {
             }
             DomainError::Forbidden(_) => error_response(StatusCode::FORBIDDEN, "forbidden", &message),
             DomainError::Upstream { service, .. } => {
-                let status = if message.contains("unreachable")
-                    || message.contains("in time")
-                    || message.contains("try again")
-                    || message.contains("not configured")
-                {
-                    StatusCode::SERVICE_UNAVAILABLE
-                } else {
+                let status = if refused {
                     StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
                 };
                 error_response(status, &format!("{service}_error"), &message)
             }

@@ -287,9 +287,24 @@ pub fn platform(source: &Source) -> Result<Platform, ConfigError> {
             });
         }
     };
+    let log_stream = source
+        .value_or_default("NP_OPENOBSERVE_LOG_STREAM")
+        .unwrap_or_default()
+        .to_owned();
+    if log_stream.is_empty()
+        || !log_stream
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(ConfigError::Invalid {
+            name: "NP_OPENOBSERVE_LOG_STREAM",
+            message: format!("{log_stream:?} is not a stream name (letters, digits, underscores)"),
+        });
+    }
     Ok(Platform {
         apps_domain,
         default_runtime,
+        log_stream,
     })
 }
 

@@ -59,6 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     db: database.pool.clone(),
                     upstreams: np::upstreams::build(&config)?,
                     platform: config.platform.clone(),
+                    live: np_domain::live::Hub::new(),
                 };
                 let created = np::client::create_tenant(&services, &args).await;
                 database.close().await;
@@ -85,6 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     db: database.pool.clone(),
                     upstreams: np::upstreams::build(&config)?,
                     platform: config.platform.clone(),
+                    live: np_domain::live::Hub::new(),
                 };
                 let seeded = np::demo::seed(&services, &args).await;
                 database.close().await;

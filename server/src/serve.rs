@@ -21,6 +21,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         db: database.pool.clone(),
         upstreams,
         platform: config.platform.clone(),
+        live: np_domain::live::Hub::new(),
     };
 
     let mut leptos_options = get_configuration(None)

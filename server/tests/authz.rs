@@ -37,6 +37,10 @@ fn body_for(method: &str, path: &str) -> Option<String> {
             ("POST", "/tenants/{tenant}/tokens") => r#"{"name":"ci","role":"developer"}"#,
             ("POST", "/tenants/{tenant}/apps") => SPEC,
             ("POST", "/tenants/{tenant}/apps/{app}/scale") => r#"{"count":2}"#,
+            ("POST", "/tenants/{tenant}/plan") => SPEC,
+            ("POST", "/tenants/{tenant}/apps/{app}/rollback") => {
+                r#"{"version":"00000000-0000-0000-0000-000000000000"}"#
+            }
             ("POST", "/tenants/{tenant}/apps/{app}/stop") => r#"{"purge":false}"#,
             _ => return None,
         }
@@ -49,6 +53,7 @@ fn uri(path: &str, tenant: &str) -> String {
     format!(
         "/api/v1{}",
         path.replace("{tenant}", tenant)
+            .replace("/diff", "/diff?from=00000000-0000-0000-0000-000000000000&to=00000000-0000-0000-0000-000000000000")
             .replace("{app}", "web")
             .replace("{user}", nil)
             .replace("{invite}", nil)
@@ -325,6 +330,65 @@ async fn server_functions_check_the_caller_too(pool: PgPool) {
             assert_eq!(got, status, "{endpoint} {tenant}: {text}");
         }
     }
+    // The app page's server functions: developers' actions refused to auditors, everything hidden from others.
+    let nil = "00000000-0000-0000-0000-000000000000";
+    let app_fns = [
+        (
+            "/api/plan_app",
+            serde_json::json!({"text": SPEC, "format": "spec"}),
+            true,
+        ),
+        (
+            "/api/operate_app",
+            serde_json::json!({"app": "web", "operation": {"Scale": 2}}),
+            true,
+        ),
+        (
+            "/api/rollback_app",
+            serde_json::json!({"app": "web", "version": nil}),
+            true,
+        ),
+        (
+            "/api/search_app_logs",
+            serde_json::json!({"app": "web", "form": {"text": "x", "instance": "", "stream": "", "minutes": 60}}),
+            true,
+        ),
+        (
+            "/api/app_versions",
+            serde_json::json!({"app": "web"}),
+            false,
+        ),
+        (
+            "/api/version_diff",
+            serde_json::json!({"app": "web", "from": nil, "to": nil}),
+            false,
+        ),
+    ];
+    for (auth, tenant, error, status) in cases {
+        for (endpoint, body, developers_only) in &app_fns {
+            if !developers_only && error == "Forbidden" {
+                continue;
+            }
+            let mut body = body.clone();
+            body["tenant"] = serde_json::json!(tenant);
+            let (got, _, text) =
+                call(&router, "POST", endpoint, auth, Some(body.to_string())).await;
+            assert!(
+                text.contains(error),
+                "{endpoint} {tenant} expected {error}: {text}"
+            );
+            assert_eq!(got, status, "{endpoint} {tenant}: {text}");
+        }
+    }
+    let (got, _, text) = call(
+        &router,
+        "POST",
+        "/api/app_versions",
+        &auditor,
+        Some(serde_json::json!({"tenant": "acme", "app": "web"}).to_string()),
+    )
+    .await;
+    assert_eq!((got, text.as_str()), (StatusCode::OK, "[]"));
     let (status, _, text) = call(
         &router,
         "POST",

@@ -24,6 +24,7 @@ fn router(pool: PgPool, upstreams: Upstreams) -> Router {
             db: pool,
             upstreams,
             platform: np_domain::Platform::default(),
+            live: np_domain::live::Hub::new(),
         },
     ))
 }

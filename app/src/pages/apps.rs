@@ -84,7 +84,7 @@ fn AppsTable(list: AppsList, filter: String) -> impl IntoView {
                     };
                     view! {
                         <tr class="border-t border-line" data-testid="app-row" data-app=a.app.clone()>
-                            <td class="py-2"><span class="font-medium">{a.app.clone()}</span> <span class="text-xs text-muted">{a.job_id.clone()}</span></td>
+                            <td class="py-2"><a class="font-medium underline" data-testid="app-link" href=format!("/apps/{}?tenant={}", url_encode(&a.app), url_encode(&list.tenant))>{a.app.clone()}</a> <span class="text-xs text-muted">{a.job_id.clone()}</span></td>
                             <td class=format!("py-2 {health_class}") data-testid="health">{a.health.clone()}</td>
                             <td class="py-2" data-testid="instances">{format!("{}/{}", a.running, a.desired)}</td>
                             <td class="py-2 text-muted">{a.last_deploy.clone().unwrap_or_else(|| "—".into())}</td>

@@ -17,8 +17,8 @@ use np_spec::tenant::TenantContext;
 use crate::components::error_view::ErrorNotice;
 use crate::components::fields::{CheckField, FieldMessages, SelectField, TextArea, TextField};
 use crate::deploy::{
-    CheckApp, CheckOutcome, CheckedJob, DeployApp, LoadedApp, check_app, get_deploy_context,
-    load_app,
+    CheckApp, CheckOutcome, CheckedJob, DeployApp, LoadedApp, PlanApp, check_app,
+    get_deploy_context, load_app,
 };
 
 /// Which errors are shown next to fields: those on fields the user has edited, and all after a submit.
@@ -199,6 +199,7 @@ fn DeployEditor(tenant: TenantContext, initial: Option<LoadedApp>) -> impl IntoV
 
     let check_action = ServerAction::<CheckApp>::new();
     let deploy_action = ServerAction::<DeployApp>::new();
+    let plan_action = ServerAction::<PlanApp>::new();
     // After this page's own deploy, further edits build on it.
     Effect::new(move |_| {
         if let Some(Ok(outcome)) = deploy_action.value().get()
@@ -293,6 +294,22 @@ fn DeployEditor(tenant: TenantContext, initial: Option<LoadedApp>) -> impl IntoV
                     </button>
                     <button
                         type="button"
+                        data-testid="plan"
+                        class="rounded-md border border-line px-4 py-2 text-sm font-medium hover:bg-hover disabled:opacity-50"
+                        disabled=move || plan_action.pending().get() || current_text.get().is_none()
+                        on:click=move |_| {
+                            let Some(text) = current_text.get_untracked() else { return };
+                            let format = match mode.get_untracked() {
+                                Mode::Form => Some(Format::Spec),
+                                Mode::File => None,
+                            };
+                            plan_action.dispatch(PlanApp { text, format, tenant: Some(slug.get_value()) });
+                        }
+                    >
+                        {move || if plan_action.pending().get() { "Planning…" } else { "Plan" }}
+                    </button>
+                    <button
+                        type="button"
                         data-testid="deploy"
                         class="rounded-md border border-accent px-4 py-2 text-sm font-medium text-accent hover:bg-hover disabled:opacity-50"
                         // One deploy at a time: a second click while one is in flight does nothing.
@@ -320,6 +337,7 @@ fn DeployEditor(tenant: TenantContext, initial: Option<LoadedApp>) -> impl IntoV
                     </button>
                     <ServerVerdict verdict=server_verdict preview />
                 </div>
+                <PlanResult action=plan_action />
                 <DeployResult action=deploy_action tenant=slug.get_value() />
             </div>
             <JobPreview preview />
@@ -349,8 +367,66 @@ fn DeployResult(action: ServerAction<DeployApp>, tenant: String) -> impl IntoVie
                         <p>
                             "Deployed " <strong>{d.app.clone()}</strong> " as job " <code>{d.job_id.clone()}</code>
                             " (evaluation " <code>{d.eval_id.chars().take(8).collect::<String>()}</code> "). "
+                            <a class="underline" data-testid="watch-rollout" href=format!("/apps/{}?tenant={tenant}", d.app)>"Watch the rollout"</a>
+                            " · "
                             <a class="underline" href=format!("/apps?tenant={tenant}")>"See it in the apps list"</a>
                         </p>
+                    }).collect_view()}
+                </div>
+            }
+            .into_any(),
+        })
+    }
+}
+
+/// What Nomad would do with the document: per app, the changed fields, the scheduler's counts and placement
+/// failures in plain words.
+#[component]
+fn PlanResult(action: ServerAction<PlanApp>) -> impl IntoView {
+    move || {
+        action.value().get().map(|outcome| match outcome {
+            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            Ok(o) if !o.errors.is_empty() => view! {
+                <div role="alert" data-testid="plan-result" class="rounded-md border border-bad/40 bg-bad/10 p-3 text-sm">
+                    <p class="font-medium text-bad">"It cannot be planned:"</p>
+                    <ul class="mt-1 list-disc pl-5">
+                        {o.errors.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}
+                    </ul>
+                </div>
+            }
+            .into_any(),
+            Ok(o) => view! {
+                <div data-testid="plan-result" class="space-y-3 rounded-md border border-line bg-panel p-3 text-sm">
+                    {o.plans.into_iter().map(|p| {
+                        let headline = match p.change.as_str() {
+                            "new" => format!("{}: a new app (job {}).", p.app, p.job_id),
+                            "unchanged" => format!("{}: nothing changes.", p.app),
+                            _ => format!("{}: {} field{} change.", p.app, p.changes.len(), if p.changes.len() == 1 { "" } else { "s" }),
+                        };
+                        view! {
+                            <section class="space-y-1">
+                                <p class="font-medium" data-testid="plan-headline">{headline}</p>
+                                <ul>
+                                    {p.groups.iter().map(|g| view! { <li data-testid="plan-group">{format!("Group {}: {}", g.name, g.summary())}</li> }).collect_view()}
+                                </ul>
+                                {(!p.changes.is_empty()).then(|| view! {
+                                    <table class="w-full font-mono text-xs" data-testid="plan-changes">
+                                        <tbody>
+                                            {p.changes.iter().map(|c| view! {
+                                                <tr class="border-t border-line">
+                                                    <td class="py-1">{c.path.clone()}</td>
+                                                    <td class="py-1 text-bad">{c.old.clone()}</td>
+                                                    <td class="py-1 text-ok">{c.new.clone()}</td>
+                                                    <td class="py-1 text-muted">{c.note.clone()}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                })}
+                                {p.failures.iter().map(|f| view! { <p class="text-bad" data-testid="plan-failure">{f.clone()}</p> }).collect_view()}
+                                {p.warnings.iter().map(|w| view! { <p class="text-warn">{w.clone()}</p> }).collect_view()}
+                            </section>
+                        }
                     }).collect_view()}
                 </div>
             }
@@ -863,19 +939,6 @@ fn FileEditor(
     }
 }
 
-/// Percent-encodes text for a `data:` URL.
-fn data_url(text: &str) -> String {
-    let mut out = String::from("data:text/plain;charset=utf-8,");
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The generated job: HCL and JSON tabs, hosts, and every problem.
 #[component]
 fn JobPreview(preview: Signal<Option<CheckOutcome>>) -> impl IntoView {
@@ -952,7 +1015,7 @@ fn JobPreview(preview: Signal<Option<CheckOutcome>>) -> impl IntoView {
                     } else {
                         (job.hcl.clone(), format!("{}.nomad.hcl", job.job_id))
                     };
-                    let href = data_url(&text);
+                    let href = crate::components::data_url(&text);
                     view! {
                         <div class="space-y-2">
                             <pre data-testid="job-text" class="max-h-[36rem] overflow-auto rounded-md bg-bg p-3 font-mono text-xs leading-relaxed"><code>{text}</code></pre>

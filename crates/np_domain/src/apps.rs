@@ -139,6 +139,53 @@ pub async fn deploy(
     tenant: &str,
     input: &DeployInput,
 ) -> Result<Vec<Deployed>, DomainError> {
+    let Ready {
+        tenant,
+        nomad,
+        context,
+        prepared,
+    } = ready(services, caller, tenant, input).await?;
+    if let Some(based_on) = input.based_on {
+        for p in &prepared {
+            check_not_changed(services, &tenant, p.spec.name.as_str(), based_on).await?;
+        }
+    }
+    let mut deployed = Vec::new();
+    for p in prepared {
+        deployed.push(
+            deploy_one(
+                services,
+                &nomad,
+                caller,
+                &tenant,
+                &context,
+                p,
+                input.source,
+                input.idempotency_key.as_deref(),
+            )
+            .await?,
+        );
+    }
+    Ok(deployed)
+}
+
+/// A document ready to deploy (or plan) in a tenant: the tenant, its Nomad client and generation context, and
+/// every app's generated job.
+pub(crate) struct Ready {
+    pub(crate) tenant: Tenant,
+    pub(crate) nomad: Nomad,
+    pub(crate) context: TenantContext,
+    pub(crate) prepared: Vec<Prepared>,
+}
+
+/// Authorizes a deploy of `input` to `tenant`, and parses and generates it as the deploy will: against the
+/// tenant's settings, its other apps' usage and the platform's host names.
+pub(crate) async fn ready(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    input: &DeployInput,
+) -> Result<Ready, DomainError> {
     let tenant = caller
         .authorize(&services.db, tenant, Action::Deploy)
         .await?;
@@ -179,28 +226,12 @@ pub async fn deploy(
             )])));
         }
     }
-    if let Some(based_on) = input.based_on {
-        for p in &prepared {
-            check_not_changed(services, &tenant, p.spec.name.as_str(), based_on).await?;
-        }
-    }
-    let mut deployed = Vec::new();
-    for p in prepared {
-        deployed.push(
-            deploy_one(
-                services,
-                &nomad,
-                caller,
-                &tenant,
-                &context,
-                p,
-                input.source,
-                input.idempotency_key.as_deref(),
-            )
-            .await?,
-        );
-    }
-    Ok(deployed)
+    Ok(Ready {
+        tenant,
+        nomad,
+        context,
+        prepared,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -503,7 +534,7 @@ async fn earlier_deploy(
 }
 
 /// The URLs an app's routes serve.
-fn urls(spec: &AppSpec, context: &TenantContext) -> Vec<String> {
+pub fn urls(spec: &AppSpec, context: &TenantContext) -> Vec<String> {
     let scheme = if context.ingress.tls { "https" } else { "http" };
     spec.routes
         .iter()
@@ -554,12 +585,12 @@ pub struct Instance {
     pub desired: String,
 }
 
-fn job_id(tenant: &Tenant, app: &str) -> Result<String, DomainError> {
+pub(crate) fn job_id(tenant: &Tenant, app: &str) -> Result<String, DomainError> {
     np_spec::names::AppName::parse(app).map_err(|e| DomainError::invalid("app", e))?;
     Ok(format!("{}-{app}", tenant.slug))
 }
 
-fn query(tenant: &Tenant) -> QueryOptions {
+pub(crate) fn query(tenant: &Tenant) -> QueryOptions {
     QueryOptions {
         namespace: Some(tenant.nomad_namespace.clone()),
         ..QueryOptions::default()
@@ -817,43 +848,10 @@ pub async fn logs(
     let tenant = caller
         .authorize(&services.db, tenant, Action::ReadLogs)
         .await?;
-    let log_type = match q.stream.as_deref() {
-        None | Some("stdout") => LogType::Stdout,
-        Some("stderr") => LogType::Stderr,
-        Some(other) => {
-            return Err(DomainError::invalid(
-                "stream",
-                format!("{other:?} is not stdout or stderr"),
-            ));
-        }
-    };
+    let log_type = log_type(q.stream.as_deref())?;
     let bytes = q.bytes.unwrap_or(64 * 1024).min(1024 * 1024);
-    let job_id = job_id(&tenant, app)?;
     let nomad = nomad_for(services, &tenant).await?;
-    let (mut allocs, _) = nomad
-        .jobs()
-        .allocations(&job_id, false, &query(&tenant))
-        .await
-        .map_err(|e| DomainError::upstream("nomad", e))?;
-    allocs.retain(|a| a.namespace == tenant.nomad_namespace);
-    allocs.sort_by_key(|a| std::cmp::Reverse((a.client_status == "running", a.modify_index)));
-    let alloc = match &q.instance {
-        Some(id) => allocs
-            .iter()
-            .find(|a| a.id == *id || (id.len() >= 8 && a.id.starts_with(id.as_str())))
-            .ok_or(DomainError::NotFound("instance"))?,
-        None => allocs.first().ok_or(DomainError::NotFound("instance"))?,
-    };
-    let task = alloc
-        .task_states
-        .as_ref()
-        .and_then(|t| {
-            t.keys()
-                .find(|k| k.as_str() == app)
-                .or_else(|| t.keys().next())
-        })
-        .cloned()
-        .unwrap_or_else(|| app.to_owned());
+    let (alloc_id, task) = pick_instance(&nomad, &tenant, app, q.instance.as_deref()).await?;
     let request = LogRequest {
         task,
         log_type,
@@ -862,7 +860,7 @@ pub async fn logs(
     };
     let mut stream = nomad
         .allocations()
-        .logs(&alloc.id, &request, &query(&tenant))
+        .logs(&alloc_id, &request, &query(&tenant))
         .await
         .map_err(|e| DomainError::upstream("nomad", e))?;
     let mut out = Vec::new();
@@ -884,6 +882,57 @@ pub async fn logs(
         }
     }
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `stdout` (the default) or `stderr`.
+pub(crate) fn log_type(stream: Option<&str>) -> Result<LogType, DomainError> {
+    match stream.filter(|s| !s.is_empty()) {
+        None | Some("stdout") => Ok(LogType::Stdout),
+        Some("stderr") => Ok(LogType::Stderr),
+        Some(other) => Err(DomainError::invalid(
+            "stream",
+            format!("{other:?} is not stdout or stderr"),
+        )),
+    }
+}
+
+/// The instance of `app` a viewer means (an allocation ID or its first 8 characters; the newest running one
+/// when none is named) and the app's task in it.
+///
+/// # Errors
+/// `NotFound` for an unknown instance; upstream errors.
+pub(crate) async fn pick_instance(
+    nomad: &Nomad,
+    tenant: &Tenant,
+    app: &str,
+    instance: Option<&str>,
+) -> Result<(String, String), DomainError> {
+    let job_id = job_id(tenant, app)?;
+    let (mut allocs, _) = nomad
+        .jobs()
+        .allocations(&job_id, false, &query(tenant))
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    allocs.retain(|a| a.namespace == tenant.nomad_namespace);
+    allocs.sort_by_key(|a| std::cmp::Reverse((a.client_status == "running", a.modify_index)));
+    let alloc = match instance.filter(|i| !i.is_empty()) {
+        Some(id) => allocs
+            .iter()
+            .find(|a| a.id == id || (id.len() >= 8 && a.id.starts_with(id)))
+            .ok_or(DomainError::NotFound("instance"))?,
+        None => allocs.first().ok_or(DomainError::NotFound("instance"))?,
+    };
+    let task = alloc
+        .task_states
+        .as_ref()
+        .and_then(|t| {
+            t.keys()
+                .find(|k| k.as_str() == app)
+                .or_else(|| t.keys().next())
+        })
+        .cloned()
+        .unwrap_or_else(|| app.to_owned());
+    Ok((alloc.id.clone(), task))
 }
 
 /// Sets the number of instances of `app`.

@@ -70,6 +70,23 @@ impl From<sqlx::Error> for DomainError {
 }
 
 impl DomainError {
+    /// Whether this is an upstream's refusal of the request (its own words, worth showing) rather than an
+    /// outage (unreachable, slow, overloaded, not configured).
+    pub fn is_upstream_refusal(&self) -> bool {
+        match self {
+            Self::Upstream { message, .. } => ![
+                "unreachable",
+                "in time",
+                "try again",
+                "not configured",
+                "none is configured",
+            ]
+            .iter()
+            .any(|m| message.contains(m)),
+            _ => false,
+        }
+    }
+
     /// Turns an upstream failure into what a user can act on: Nomad's own 4xx message (it names the
     /// problem), `NotFound` for a 404, and otherwise "unavailable" with the transport detail logged here.
     pub fn upstream(service: &'static str, error: np_http::Error) -> Self {

@@ -9,7 +9,9 @@ pub mod authz;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod live;
 pub mod memberships;
+pub mod operate;
 pub mod platform;
 pub mod provisioning;
 pub mod route_hosts;
@@ -29,6 +31,8 @@ pub struct Services {
     pub upstreams: Upstreams,
     /// Platform-wide settings.
     pub platform: Platform,
+    /// The shared upstream watches (app progress, log tails).
+    pub live: std::sync::Arc<live::Hub>,
 }
 
 pub use error::DomainError;

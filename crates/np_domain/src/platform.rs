@@ -4,13 +4,15 @@ use np_spec::names::TenantSlug;
 use np_spec::spec::Runtime;
 use np_spec::tenant::TenantContext;
 
-/// Settings of the whole platform (from `NP_APPS_DOMAIN` and `NP_CONTAINER_RUNTIME`).
+/// Settings of the whole platform (from `NP_APPS_DOMAIN`, `NP_CONTAINER_RUNTIME` and `NP_OPENOBSERVE_LOG_STREAM`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
     /// Each tenant's apps live under `<tenant>.<apps_domain>`.
     pub apps_domain: String,
     /// Runtime of apps that name none.
     pub default_runtime: Runtime,
+    /// The OpenObserve stream holding task logs (`NP_OPENOBSERVE_LOG_STREAM`).
+    pub log_stream: String,
 }
 
 impl Default for Platform {
@@ -18,6 +20,7 @@ impl Default for Platform {
         Self {
             apps_domain: "apps.localhost".into(),
             default_runtime: Runtime::Podman,
+            log_stream: "nomad_logs".into(),
         }
     }
 }

@@ -37,6 +37,7 @@ async fn services(pool: PgPool, acl: bool) -> (Services, np_sim::Simulator) {
             ..Upstreams::default()
         },
         platform: Platform::default(),
+        live: np_domain::live::Hub::new(),
     };
     (services, sim)
 }
@@ -140,6 +141,7 @@ async fn an_unreachable_nomad_leaves_the_tenant_failed_and_retryable(pool: PgPoo
             ..Upstreams::default()
         },
         platform: Platform::default(),
+        live: np_domain::live::Hub::new(),
     };
     let admin = Caller::system("test");
     let acme = provisioning::create(&down, &admin, &new("acme"))

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod image;
 pub mod interpolation;
 pub mod names;
+pub mod ops;
 pub mod parse;
 pub mod spec;
 pub mod tenant;

@@ -18,18 +18,18 @@ use uuid::Uuid;
 use super::{ApiError, Authed, Person};
 use crate::state::AppState;
 
-type ApiResult = Result<Response, ApiError>;
+pub(super) type ApiResult = Result<Response, ApiError>;
 
-fn ok(value: impl serde::Serialize) -> ApiResult {
+pub(super) fn ok(value: impl serde::Serialize) -> ApiResult {
     Ok(Json(value).into_response())
 }
 
-fn created(value: impl serde::Serialize) -> ApiResult {
+pub(super) fn created(value: impl serde::Serialize) -> ApiResult {
     Ok((StatusCode::CREATED, Json(value)).into_response())
 }
 
 /// Reads a JSON body, turning a malformed one into a 422 naming the problem.
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub(super) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError(DomainError::invalid(
             "body",
@@ -369,16 +369,12 @@ pub struct DeployQuery {
     based_on: Option<Uuid>,
 }
 
-/// `POST /tenants/{tenant}/apps`: the body is the document.
-pub async fn deploy(
-    State(state): State<AppState>,
-    Authed(caller): Authed,
-    Path(tenant): Path<String>,
-    Query(q): Query<DeployQuery>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> ApiResult {
-    caller.check(&tenant, Action::Deploy)?;
+/// The deploy (or plan) a request describes: the body is the document, the query its format and app.
+pub(super) fn document_input(
+    q: DeployQuery,
+    headers: &axum::http::HeaderMap,
+    body: &Bytes,
+) -> Result<DeployInput, ApiError> {
     let format = match q.format.as_deref() {
         None => None,
         Some("spec") => Some(Format::Spec),
@@ -392,25 +388,33 @@ pub async fn deploy(
             .into());
         }
     };
-    let text = std::str::from_utf8(&body)
+    let text = std::str::from_utf8(body)
         .map_err(|_| DomainError::invalid("body", "the document must be UTF-8 text"))?;
-    let deployed = apps::deploy(
-        &state.services,
-        &caller,
-        &tenant,
-        &DeployInput {
-            text: text.to_owned(),
-            format,
-            app: q.app,
-            source: "api",
-            idempotency_key: headers
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            based_on: q.based_on,
-        },
-    )
-    .await?;
+    Ok(DeployInput {
+        text: text.to_owned(),
+        format,
+        app: q.app,
+        source: "api",
+        idempotency_key: headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        based_on: q.based_on,
+    })
+}
+
+/// `POST /tenants/{tenant}/apps`: the body is the document.
+pub async fn deploy(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Path(tenant): Path<String>,
+    Query(q): Query<DeployQuery>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    caller.check(&tenant, Action::Deploy)?;
+    let input = document_input(q, &headers, &body)?;
+    let deployed = apps::deploy(&state.services, &caller, &tenant, &input).await?;
     created(json!({"deployed": deployed}))
 }
 

@@ -101,6 +101,11 @@ pub const VARS: &[Var] = &[
         "OpenObserve organisation holding the log streams.",
     ),
     var(
+        "NP_OPENOBSERVE_LOG_STREAM",
+        Some("nomad_logs"),
+        "OpenObserve log stream the cluster's log shipper writes task output to.",
+    ),
+    var(
         "NP_OPENOBSERVE_USER",
         None,
         "OpenObserve user (e-mail or service account); required with the URL.",

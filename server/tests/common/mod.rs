@@ -20,6 +20,7 @@ pub fn services(pool: PgPool, upstreams: Upstreams) -> Services {
         db: pool,
         upstreams,
         platform: Platform::default(),
+        live: np_domain::live::Hub::new(),
     }
 }
 
@@ -130,8 +131,23 @@ pub async fn call(
         .body(body.map_or_else(Body::empty, Body::from))
         .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
+    let (parts, mut body) = response.into_parts();
+    let streamed = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let bytes = if streamed {
+        // An event stream does not end: its first event is the answer.
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .expect("the event stream sent nothing within 10 s");
+        frame
+            .and_then(|f| f.ok())
+            .and_then(|f| f.into_data().ok())
+            .unwrap_or_default()
+    } else {
+        body.collect().await.unwrap().to_bytes()
+    };
     (
         parts.status,
         parts.headers,

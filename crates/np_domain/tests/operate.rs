@@ -1,0 +1,349 @@
+//! Operating apps against the cluster simulator and a real Postgres: shared watches and tails (many viewers,
+//! one upstream watch), plan, versions, diff and rollback, restart and promote.
+
+use std::time::Duration;
+
+use np_domain::apps::DeployInput;
+use np_domain::authz::Caller;
+use np_domain::tenants::{NewTenant, TenantSettings};
+use np_domain::{DomainError, Platform, Services, Upstreams, operate, provisioning};
+use np_nomad::{Nomad, NomadConfig};
+use np_spec::names::TenantSlug;
+use np_spec::ops::AppLive;
+use sqlx::PgPool;
+
+async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
+    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let services = Services {
+        db: pool,
+        upstreams: Upstreams {
+            nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
+            ..Upstreams::default()
+        },
+        platform: Platform::default(),
+        live: np_domain::live::Hub::new(),
+    };
+    let admin = Caller::system("test");
+    provisioning::create(
+        &services,
+        &admin,
+        &NewTenant {
+            slug: TenantSlug::parse("acme").unwrap(),
+            display_name: "Acme".into(),
+            settings: TenantSettings::default(),
+        },
+    )
+    .await
+    .unwrap();
+    (services, sim, admin)
+}
+
+fn input(text: &str) -> DeployInput {
+    DeployInput {
+        text: text.into(),
+        format: None,
+        app: None,
+        source: "api",
+        idempotency_key: None,
+        based_on: None,
+    }
+}
+
+const FAST: &str =
+    r#""update":{"min_healthy_time":"1s","healthy_deadline":"4s","progress_deadline":"10s"}"#;
+
+async fn deploy(services: &Services, caller: &Caller, text: &str) {
+    np_domain::apps::deploy(services, caller, "acme", &input(text))
+        .await
+        .unwrap();
+}
+
+/// Waits (at most 20 s) until the watched state satisfies `done`.
+async fn until(
+    receiver: &mut tokio::sync::watch::Receiver<std::sync::Arc<AppLive>>,
+    done: impl Fn(&AppLive) -> bool,
+) -> AppLive {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            {
+                let now = receiver.borrow_and_update();
+                if done(&now) {
+                    return (**now).clone();
+                }
+            }
+            receiver.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("timed out; last state: {:?}", receiver.borrow()))
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn many_viewers_share_one_watch_that_follows_the_rollout(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    deploy(
+        &services,
+        &admin,
+        &format!(r#"{{"name":"web","image":"nginx:1.27",{FAST}}}"#),
+    )
+    .await;
+    let mut viewers = Vec::new();
+    for _ in 0..50 {
+        viewers.push(
+            operate::watch(&services, &admin, "acme", "web")
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(services.live.open_watches(), 1);
+    assert_eq!(services.live.viewers("acme", "acme-web"), 50);
+    let done = until(&mut viewers[0], |l| {
+        l.deployment
+            .as_ref()
+            .is_some_and(|d| d.status == "successful")
+    })
+    .await;
+    assert_eq!(done.running, 1);
+    assert!(done.instances[0].events.iter().any(|e| e.kind == "Started"));
+    // Every viewer sees the same state.
+    assert!(
+        viewers
+            .iter()
+            .all(|v| v.borrow().deployment == done.deployment)
+    );
+
+    // A failing version: Nomad reverts it, and the watch says so.
+    deploy(
+        &services,
+        &admin,
+        &format!(r#"{{"name":"web","image":"example/unhealthy:2",{FAST}}}"#),
+    )
+    .await;
+    let reverted = until(&mut viewers[1], |l| l.reverted.is_some()).await;
+    assert_eq!(reverted.reverted, Some((1, 0)));
+
+    // Once every viewer has gone, the upstream watch ends.
+    drop(viewers);
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while services.live.open_watches() > 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the watch outlived its viewers");
+
+    // An unknown app is not found; a foreign tenant's caller cannot watch.
+    let err = operate::watch(&services, &admin, "acme", "nosuch")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::NotFound(_)), "{err}");
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn log_tails_are_shared_and_late_viewers_get_the_recent_past(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    deploy(
+        &services,
+        &admin,
+        &format!(r#"{{"name":"web","image":"nginx:1.27","ports":[{{"name":"http","port":8080}}],{FAST}}}"#),
+    )
+    .await;
+    let mut live = operate::watch(&services, &admin, "acme", "web")
+        .await
+        .unwrap();
+    until(&mut live, |l| l.running == 1).await;
+    let mut first = operate::tail(&services, &admin, "acme", "web", None, None)
+        .await
+        .unwrap();
+    let chunk = tokio::time::timeout(Duration::from_secs(10), first.chunks.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(chunk.text.contains("nginx:1.27 (allocation"), "{chunk:?}");
+    let second = operate::tail(&services, &admin, "acme", "web", None, Some("stdout"))
+        .await
+        .unwrap();
+    assert!(second.backlog.contains("nginx:1.27 (allocation"));
+    // One app watch and one log stream upstream, for two log viewers.
+    assert_eq!(services.live.open_watches(), 2);
+    let err = operate::tail(&services, &admin, "acme", "web", None, Some("both"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Invalid { .. }), "{err}");
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn plans_say_what_changes_and_what_cannot_be_placed(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    let plan = operate::plan(
+        &services,
+        &admin,
+        "acme",
+        &input(r#"{"name":"web","image":"nginx:1.27","replicas":{"count":2}}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(plan[0].change, "new");
+    assert_eq!(plan[0].groups[0].place, 2);
+    // Nothing was deployed by planning.
+    let versions = operate::versions(&services, &admin, "acme", "web", 10)
+        .await
+        .unwrap();
+    assert!(versions.is_empty());
+
+    deploy(
+        &services,
+        &admin,
+        r#"{"name":"web","image":"nginx:1.27","replicas":{"count":2}}"#,
+    )
+    .await;
+    let plan = operate::plan(
+        &services,
+        &admin,
+        "acme",
+        &input(r#"{"name":"web","image":"nginx:1.28","replicas":{"count":2}}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(plan[0].change, "changed");
+    assert!(
+        plan[0].changes.iter().any(|c| c.path.contains("image")
+            && c.old.ends_with("nginx:1.27")
+            && c.new.ends_with("nginx:1.28")),
+        "{:?}",
+        plan[0].changes
+    );
+    assert_eq!(plan[0].groups[0].destructive, 2);
+
+    let plan = operate::plan(
+        &services,
+        &admin,
+        "acme",
+        &input(r#"{"name":"big","image":"nginx:1.27","resources":{"memory":12000}}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(plan[0].failures.len(), 1, "{:?}", plan[0].failures);
+    assert!(
+        plan[0].failures[0].contains("not enough memory on any node in pool default"),
+        "{}",
+        plan[0].failures[0]
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn versions_diff_and_rollback_redeploy_a_stored_spec(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    deploy(
+        &services,
+        &admin,
+        r#"{"name":"web","image":"nginx:1.26","env":{"A":"1"}}"#,
+    )
+    .await;
+    deploy(
+        &services,
+        &admin,
+        r#"{"name":"web","image":"nginx:1.27","env":{"A":"2"}}"#,
+    )
+    .await;
+    let versions = operate::versions(&services, &admin, "acme", "web", 10)
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!((versions[0].number, versions[0].current), (2, true));
+    assert_eq!(versions[1].image, "nginx:1.26");
+    let first: uuid::Uuid = versions[1].deploy_id.parse().unwrap();
+    let second: uuid::Uuid = versions[0].deploy_id.parse().unwrap();
+    let diff = operate::spec_diff(&services, &admin, "acme", "web", first, second)
+        .await
+        .unwrap();
+    let paths: Vec<&str> = diff.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(paths, ["env.A", "image"]);
+
+    let rolled = operate::rollback(&services, &admin, "acme", "web", first, None)
+        .await
+        .unwrap();
+    let versions = operate::versions(&services, &admin, "acme", "web", 10)
+        .await
+        .unwrap();
+    assert_eq!(versions[0].deploy_id, rolled.deploy_id.to_string());
+    assert_eq!(
+        (versions[0].source.as_str(), versions[0].image.as_str()),
+        ("rollback", "nginx:1.26")
+    );
+    let nomad = services.upstreams.nomad.as_ref().unwrap();
+    let (job, _) = nomad
+        .jobs()
+        .info("acme-web", &np_nomad::QueryOptions::namespace("acme"))
+        .await
+        .unwrap();
+    assert_eq!(job.version, Some(2));
+
+    // A deploy of another app is not a version of this one.
+    deploy(&services, &admin, r#"{"name":"api","image":"nginx:1.27"}"#).await;
+    let other: uuid::Uuid = operate::versions(&services, &admin, "acme", "api", 1)
+        .await
+        .unwrap()[0]
+        .deploy_id
+        .parse()
+        .unwrap();
+    let err = operate::rollback(&services, &admin, "acme", "web", other, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::NotFound("version")), "{err}");
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn canaries_are_promoted_and_instances_restarted(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    let spec = |image: &str| {
+        format!(
+            r#"{{"name":"web","image":"{image}","replicas":{{"count":2}},"update":{{"canaries":1,"min_healthy_time":"1s","healthy_deadline":"4s","progress_deadline":"10s"}}}}"#
+        )
+    };
+    deploy(&services, &admin, &spec("nginx:1.27")).await;
+    let mut live = operate::watch(&services, &admin, "acme", "web")
+        .await
+        .unwrap();
+    until(&mut live, |l| {
+        l.deployment
+            .as_ref()
+            .is_some_and(|d| d.status == "successful")
+    })
+    .await;
+    let err = operate::promote(&services, &admin, "acme", "web")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Conflict(_)), "{err}");
+
+    deploy(&services, &admin, &spec("nginx:1.28")).await;
+    let waiting = until(&mut live, |l| {
+        l.deployment.as_ref().is_some_and(|d| d.needs_promotion)
+    })
+    .await;
+    assert_eq!(waiting.instances.iter().filter(|i| i.canary).count(), 1);
+    operate::promote(&services, &admin, "acme", "web")
+        .await
+        .unwrap();
+    let done = until(&mut live, |l| {
+        l.deployment
+            .as_ref()
+            .is_some_and(|d| d.version == 1 && d.status == "successful")
+    })
+    .await;
+    assert_eq!(done.running, 2);
+
+    let restarted = operate::restart(&services, &admin, "acme", "web", None)
+        .await
+        .unwrap();
+    assert_eq!(restarted, 2);
+    let one = &done.instances[0].id[..8];
+    assert_eq!(
+        operate::restart(&services, &admin, "acme", "web", Some(one))
+            .await
+            .unwrap(),
+        1
+    );
+}
