@@ -1030,7 +1030,8 @@ mod tests {
     #[test]
     fn times_are_civil_utc() {
         assert_eq!(format_ms(0), "1970-01-01 00:00:00");
-        assert_eq!(format_ms(1_795_000_000_123), "2026-11-18 08:26:40");
+        assert_eq!(format_ms(1_795_000_000_123), "2026-11-18 11:06:40");
+        assert_eq!(format_ms(951_782_400_000), "2000-02-29 00:00:00");
     }
 
     #[test]

@@ -290,32 +290,34 @@ async fn follow(
 /// The complete UTF-8 text at the front of `bytes` (invalid sequences replaced), leaving an incomplete final
 /// character for the next frame.
 pub fn take_utf8(bytes: &mut Vec<u8>) -> String {
-    let keep = match std::str::from_utf8(bytes) {
-        Ok(_) => 0,
-        Err(e) if e.error_len().is_none() => bytes.len() - e.valid_up_to(),
-        Err(_) => {
-            // An invalid sequence somewhere: find a cut where the tail is a (possibly incomplete) character.
-            let tail_start = bytes.len().saturating_sub(3);
-            (tail_start..bytes.len())
-                .find(|&i| bytes[i] >= 0xC0)
-                .map_or(0, |i| {
-                    let need = match bytes[i] {
-                        b if b >= 0xF0 => 4,
-                        b if b >= 0xE0 => 3,
-                        _ => 2,
-                    };
-                    if bytes.len() - i < need {
-                        bytes.len() - i
-                    } else {
-                        0
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest: &[u8] = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                out.push_str(text);
+                rest = &[];
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                match e.error_len() {
+                    Some(bad) => {
+                        out.push('\u{FFFD}');
+                        rest = &after[bad..];
                     }
-                })
+                    // An incomplete character at the end: it continues in the next frame.
+                    None => {
+                        rest = after;
+                        break;
+                    }
+                }
+            }
         }
-    };
-    let rest = bytes.split_off(bytes.len() - keep);
-    let text = String::from_utf8_lossy(bytes).into_owned();
-    *bytes = rest;
-    text
+    }
+    *bytes = rest.to_vec();
+    out
 }
 
 /// Drops the front of `text` so that it is at most `max` bytes, at a character boundary.
