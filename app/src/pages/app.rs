@@ -568,9 +568,10 @@ fn Versions(
                             {list.into_iter().map(|v| {
                                 let id = v.deploy_id.clone();
                                 let (id_a, id_b, id_c, id_d) = (id.clone(), id.clone(), id.clone(), id.clone());
-                                let outcome = match (v.state.as_str(), &v.error) {
-                                    ("failed", Some(e)) => format!("failed: {e}"),
-                                    (state, _) => state.to_owned(),
+                                let outcome = match (v.state.as_str(), &v.error, &v.rollout) {
+                                    ("failed", Some(e), _) => format!("refused by Nomad: {e}"),
+                                    ("submitted", _, Some(rollout)) => format!("rollout {rollout}"),
+                                    (state, _, _) => state.to_owned(),
                                 };
                                 let roll = (can_deploy && !v.current && v.state == "submitted").then(|| view! {
                                     <button type="button" data-testid="rollback" class="underline"

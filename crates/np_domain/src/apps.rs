@@ -300,10 +300,12 @@ async fn deploy_one(
     match answer {
         Ok((response, _)) => {
             sqlx::query(
-                "UPDATE deploys SET state = 'submitted', eval_id = $2, finished_at = now() WHERE id = $1",
+                "UPDATE deploys SET state = 'submitted', eval_id = $2, job_modify_index = $3, finished_at = now()
+                  WHERE id = $1",
             )
             .bind(deploy_id)
             .bind(&response.eval_id)
+            .bind(i64::try_from(response.job_modify_index).ok())
             .execute(&services.db)
             .await?;
             Ok(Deployed {

@@ -305,21 +305,28 @@ pub async fn tail(
         .tail(&nomad, &tenant.nomad_namespace, &alloc, &task, log_type))
 }
 
-/// A stored deploy: id, actor, time, source, state, error, spec.
-type DeployRow = (
-    Uuid,
-    String,
-    time::OffsetDateTime,
-    String,
-    String,
-    Option<String>,
-    serde_json::Value,
-);
+/// A stored deploy, numbered among the app's deploys.
+#[derive(sqlx::FromRow)]
+struct DeployRow {
+    n: i64,
+    id: Uuid,
+    actor: String,
+    created_at: time::OffsetDateTime,
+    source: String,
+    state: String,
+    error: Option<String>,
+    spec: serde_json::Value,
+    job_modify_index: Option<i64>,
+    rollout: Option<String>,
+    rollout_description: Option<String>,
+}
 
-/// Every deploy of `app` the console recorded, newest first (at most `limit`).
+/// Every deploy of `app` the console recorded, newest first (at most `limit`), with how each rollout went:
+/// rollouts Nomad finished since are recorded on the way (Nomad forgets old deployments; the console keeps
+/// them).
 ///
 /// # Errors
-/// Authorization and database errors.
+/// Authorization and database errors (Nomad being unreachable only leaves rollouts unknown).
 pub async fn versions(
     services: &Services,
     caller: &Caller,
@@ -328,61 +335,87 @@ pub async fn versions(
     limit: i64,
 ) -> Result<Vec<VersionView>, DomainError> {
     let tenant = caller.authorize(&services.db, tenant, Action::View).await?;
-    let rows: Vec<(i64, DeployRow)> = sqlx::query_as::<
-        _,
-        (
-            i64,
-            Uuid,
-            String,
-            time::OffsetDateTime,
-            String,
-            String,
-            Option<String>,
-            serde_json::Value,
-        ),
-    >(
-        "SELECT n, id, actor, created_at, source, state, error, spec FROM (
-           SELECT row_number() OVER (ORDER BY created_at, id) AS n, id, actor, created_at, source, state, error, spec
-             FROM deploys WHERE tenant_id = $1 AND app = $2) numbered
+    let mut rows: Vec<DeployRow> = sqlx::query_as(
+        "SELECT n, id, actor, created_at, source, state, error, spec, job_modify_index, rollout, rollout_description
+           FROM (SELECT row_number() OVER (ORDER BY created_at, id) AS n, *
+                   FROM deploys WHERE tenant_id = $1 AND app = $2) numbered
           ORDER BY n DESC LIMIT $3",
     )
     .bind(tenant.id)
     .bind(app)
     .bind(limit.clamp(1, 1000))
     .fetch_all(&services.db)
-    .await?
-    .into_iter()
-    .map(|(n, id, actor, at, source, state, error, spec)| {
-        (n, (id, actor, at, source, state, error, spec))
-    })
-    .collect();
-    let current = rows
+    .await?;
+    let mut running: BTreeMap<i64, String> = BTreeMap::new();
+    if rows
         .iter()
-        .find(|(_, r)| r.4 == "submitted")
-        .map(|(_, r)| r.0);
+        .any(|r| r.rollout.is_none() && r.job_modify_index.is_some())
+        && let Ok(nomad) = nomad_for(services, &tenant).await
+        && let Ok((deployments, _)) = nomad
+            .jobs()
+            .deployments(&job_id(&tenant, app)?, &query(&tenant))
+            .await
+    {
+        for d in deployments
+            .iter()
+            .filter(|d| d.namespace == tenant.nomad_namespace)
+        {
+            let Ok(index) = i64::try_from(d.job_modify_index) else {
+                continue;
+            };
+            let Some(row) = rows
+                .iter_mut()
+                .find(|r| r.rollout.is_none() && r.job_modify_index == Some(index))
+            else {
+                continue;
+            };
+            if matches!(d.status.as_str(), "successful" | "failed" | "cancelled") {
+                sqlx::query(
+                    "UPDATE deploys SET rollout = $2, rollout_description = $3 WHERE id = $1 AND rollout IS NULL",
+                )
+                .bind(row.id)
+                .bind(&d.status)
+                .bind(&d.status_description)
+                .execute(&services.db)
+                .await?;
+                row.rollout = Some(d.status.clone());
+                row.rollout_description = Some(d.status_description.clone());
+            } else {
+                running.insert(index, d.status.clone());
+            }
+        }
+    }
+    let current = rows.iter().find(|r| r.state == "submitted").map(|r| r.id);
     Ok(rows
         .into_iter()
-        .map(
-            |(n, (id, actor, at, source, state, error, spec))| VersionView {
-                deploy_id: id.to_string(),
-                number: n,
-                at: at
-                    .format(time::macros::format_description!(
-                        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-                    ))
-                    .unwrap_or_default(),
-                actor,
-                source,
-                state,
-                error,
-                image: spec
-                    .get("image")
-                    .and_then(|i| i.as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
-                current: Some(id) == current,
+        .map(|r| VersionView {
+            deploy_id: r.id.to_string(),
+            number: r.n,
+            at: r
+                .created_at
+                .format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+                ))
+                .unwrap_or_default(),
+            rollout: match (&r.rollout, &r.rollout_description) {
+                (Some(status), Some(description)) if status != "successful" => {
+                    Some(format!("{status}: {description}"))
+                }
+                (Some(status), _) => Some(status.clone()),
+                (None, _) => r.job_modify_index.and_then(|i| running.get(&i)).cloned(),
             },
-        )
+            actor: r.actor,
+            source: r.source,
+            state: r.state,
+            error: r.error,
+            image: r
+                .spec
+                .get("image")
+                .and_then(|i| i.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            current: Some(r.id) == current,
+        })
         .collect())
 }
 

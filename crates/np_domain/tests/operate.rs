@@ -123,6 +123,25 @@ async fn many_viewers_share_one_watch_that_follows_the_rollout(pool: PgPool) {
     .await;
     let reverted = until(&mut viewers[1], |l| l.reverted.is_some()).await;
     assert_eq!(reverted.reverted, Some((1, 0)));
+    // Each deploy's rollout outcome is recorded with it, so it outlives Nomad's memory of deployments.
+    let versions = operate::versions(&services, &admin, "acme", "web", 10)
+        .await
+        .unwrap();
+    assert_eq!(versions[1].rollout.as_deref(), Some("successful"));
+    let failed = versions[0].rollout.clone().unwrap_or_default();
+    assert!(
+        failed.starts_with("failed: ") && failed.contains("rolling back to job version 0"),
+        "{failed}"
+    );
+    let stored: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT rollout FROM deploys WHERE app = 'web' ORDER BY created_at")
+            .fetch_all(&services.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        [Some("successful".to_owned()), Some("failed".to_owned())]
+    );
 
     // Once every viewer has gone, the upstream watch ends.
     drop(viewers);

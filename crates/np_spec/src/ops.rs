@@ -225,6 +225,8 @@ pub struct VersionView {
     pub state: String,
     /// Why it failed.
     pub error: Option<String>,
+    /// How its rollout went, as Nomad reported it (`running`, `successful`, `failed: …`), when known.
+    pub rollout: Option<String>,
     /// The image deployed.
     pub image: String,
     /// Whether this is the app's latest submitted deploy.
