@@ -70,7 +70,8 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' })).toBeVisible();
     await expect(page.locator('[data-dependency="database"]')).toContainText('reachable');
     await expect(page.locator('[data-dependency="nomad"]')).toContainText('reachable');
-    await expect(page.locator('[data-dependency="consul"]')).toContainText('not configured');
+    await expect(page.locator('[data-dependency="consul"]')).toContainText('reachable');
+    await expect(page.locator('[data-dependency="openobserve"]')).toContainText('reachable');
     await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
   });
 
