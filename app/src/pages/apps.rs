@@ -79,7 +79,7 @@ fn AppsTable(list: AppsList, filter: String) -> impl IntoView {
                     });
                     let health_class = match a.health.as_str() {
                         "healthy" => "text-ok",
-                        "failed" | "degraded" => "text-bad",
+                        "failed" | "degraded" | "failing checks" => "text-bad",
                         _ => "text-muted",
                     };
                     view! {

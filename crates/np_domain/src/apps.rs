@@ -681,7 +681,7 @@ pub struct AppRow {
     pub job_id: String,
     /// `pending`, `running` or `dead` (a stopped app is `dead`).
     pub status: String,
-    /// `healthy`, `starting`, `degraded`, `failed` or `stopped`, from the counts.
+    /// `healthy`, `starting`, `degraded`, `failed`, `stopped` (from Nomad's counts) or `failing checks` (Consul).
     pub health: String,
     /// Instances running.
     pub running: i64,
@@ -770,6 +770,20 @@ pub async fn page(
     .fetch_all(&services.db)
     .await?;
     let context = tenant.context(&services.platform)?;
+    // Consul's failing checks, in one request for the page (an app's services are named after its job).
+    let critical: Vec<String> = match &services.upstreams.consul {
+        Some(consul) if !jobs.is_empty() => consul
+            .health()
+            .state("critical", &np_consul::QueryOptions::default())
+            .await
+            .map(|(checks, _)| checks.into_iter().map(|c| c.service_name).collect())
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "Consul's failing checks could not be read");
+                Vec::new()
+            }),
+        _ => Vec::new(),
+    };
+    let job_ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
     let apps = jobs
         .into_iter()
         .zip(names)
@@ -791,6 +805,11 @@ pub async fn page(
                 "degraded"
             } else if running == 0 && failed > 0 {
                 "failed"
+            } else if critical
+                .iter()
+                .any(|service| service_of(service, &job.id, &job_ids))
+            {
+                "failing checks"
             } else {
                 "healthy"
             };
@@ -823,6 +842,21 @@ pub async fn page(
         apps,
         next_token: meta.next_token.filter(|t| !t.is_empty()),
     })
+}
+
+/// Whether the Consul service `service` belongs to job `job` (named `<job>` or `<job>-<port>`), and not to
+/// another job of `jobs` with a longer name that also matches.
+fn service_of(service: &str, job: &str, jobs: &[String]) -> bool {
+    let matches = |j: &str| {
+        service == j
+            || service
+                .strip_prefix(j)
+                .is_some_and(|rest| rest.starts_with('-'))
+    };
+    matches(job)
+        && !jobs
+            .iter()
+            .any(|other| other.len() > job.len() && matches(other))
 }
 
 /// What to read of an app's logs.

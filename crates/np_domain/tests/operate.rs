@@ -20,6 +20,12 @@ async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
         db: pool,
         upstreams: Upstreams {
             nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
+            consul: Some(
+                np_consul::Consul::new(np_consul::ConsulConfig::new(
+                    sim.consul_url().parse().unwrap(),
+                ))
+                .unwrap(),
+            ),
             ..Upstreams::default()
         },
         platform: Platform::default(),
@@ -365,4 +371,44 @@ async fn canaries_are_promoted_and_instances_restarted(pool: PgPool) {
             .unwrap(),
         1
     );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_apps_list_and_services_view_read_consuls_checks(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    let spec = |name: &str, image: &str| {
+        format!(
+            r#"{{"name":"{name}","image":"{image}","ports":[{{"name":"http","port":8080}}],"health":{{"type":"http","path":"/healthz","interval":"1s","timeout":"1s"}},"routes":[{{"host":"{name}.acme.apps.localhost"}}]}}"#
+        )
+    };
+    deploy(&services, &admin, &spec("web", "nginx:1.27")).await;
+    // A longer name that starts like the other: its checks must not be taken for web's.
+    deploy(&services, &admin, &spec("web-api", "example/unhealthy:1")).await;
+    let mut live = operate::watch(&services, &admin, "acme", "web-api")
+        .await
+        .unwrap();
+    until(&mut live, |l| l.running == 1).await;
+    let mut health = std::collections::BTreeMap::new();
+    for _ in 0..100 {
+        let page = np_domain::apps::page(&services, &admin, "acme", None, None, 50)
+            .await
+            .unwrap();
+        health = page.apps.into_iter().map(|a| (a.app, a.health)).collect();
+        if health.get("web-api").map(String::as_str) == Some("failing checks")
+            && health.get("web").map(String::as_str) == Some("healthy")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(health["web-api"], "failing checks", "{health:?}");
+    assert_eq!(health["web"], "healthy", "{health:?}");
+
+    let view = operate::services_view(&services, &admin, "acme", "web-api")
+        .await
+        .unwrap();
+    let instance = &view.services[0].instances[0];
+    assert_eq!(instance.status, "critical");
+    assert!(!instance.checks.is_empty());
+    assert_eq!(view.routes[0].url, "https://web-api.acme.apps.localhost/");
 }

@@ -44,4 +44,19 @@ impl Health<'_> {
             .get(&["v1", "health", "checks", name], query, &[])
             .await
     }
+
+    /// Every check in `state` (`passing`, `warning`, `critical` or `any`) across the catalog: one request for
+    /// a whole page of apps.
+    ///
+    /// # Errors
+    /// Transport and status errors.
+    pub async fn state(
+        &self,
+        state: &str,
+        query: &QueryOptions,
+    ) -> Result<(Vec<HealthCheck>, QueryMeta), Error> {
+        self.client
+            .get(&["v1", "health", "state", state], query, &[])
+            .await
+    }
 }
