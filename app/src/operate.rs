@@ -51,25 +51,14 @@ pub async fn get_app_overview(
     app: String,
 ) -> Result<AppOverview, AppError> {
     let (services, caller, slug) = tenant_of(tenant.as_deref())?;
-    let receiver = np_domain::operate::watch(&services, &caller, &slug, &app).await?;
-    let live = (**receiver.borrow()).clone();
-    let t = caller.authorize(&services.db, &slug, Action::View).await?;
-    let spec = np_domain::apps::latest(&services, &t, &app)
-        .await?
-        .map(|(_, s)| s);
-    let context = t.context(&services.platform)?;
+    let np_domain::operate::Overview { live, spec, urls } =
+        np_domain::operate::overview(&services, &caller, &slug, &app).await?;
     Ok(AppOverview {
-        urls: spec
-            .as_ref()
-            .map(|s| np_domain::apps::urls(s, &context))
-            .unwrap_or_default(),
+        urls,
         image: spec.as_ref().map(|s| s.image.clone()).unwrap_or_default(),
         min: spec.as_ref().and_then(|s| s.replicas.min),
         max: spec.as_ref().and_then(|s| s.replicas.max),
-        resources: spec.as_ref().map(|s| {
-            let (cpu, memory) = s.resources.effective();
-            (cpu, memory)
-        }),
+        resources: spec.as_ref().map(|s| s.resources.effective()),
         can_deploy: caller.check(&slug, Action::Deploy).is_ok(),
         can_operate: caller.check(&slug, Action::Operate).is_ok(),
         can_read_logs: caller.check(&slug, Action::ReadLogs).is_ok(),

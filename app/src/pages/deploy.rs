@@ -61,6 +61,16 @@ enum Mode {
     File,
 }
 
+impl Mode {
+    /// The format the server reads the text as: the form sends an app spec; a file is told apart by its keys.
+    fn format(self) -> Option<Format> {
+        match self {
+            Self::Form => Some(Format::Spec),
+            Self::File => None,
+        }
+    }
+}
+
 /// The page.
 #[component]
 pub fn DeployPage() -> impl IntoView {
@@ -224,10 +234,7 @@ fn DeployEditor(tenant: TenantContext, initial: Option<LoadedApp>) -> impl IntoV
         let Some(text) = current_text.get_untracked() else {
             return;
         };
-        let format = match mode.get_untracked() {
-            Mode::Form => Some(Format::Spec),
-            Mode::File => None,
-        };
+        let format = mode.get_untracked().format();
         checked_text.set(Some(text.clone()));
         check_action.dispatch(CheckApp {
             text,
@@ -299,10 +306,7 @@ fn DeployEditor(tenant: TenantContext, initial: Option<LoadedApp>) -> impl IntoV
                         disabled=move || plan_action.pending().get() || current_text.get().is_none()
                         on:click=move |_| {
                             let Some(text) = current_text.get_untracked() else { return };
-                            let format = match mode.get_untracked() {
-                                Mode::Form => Some(Format::Spec),
-                                Mode::File => None,
-                            };
+                            let format = mode.get_untracked().format();
                             plan_action.dispatch(PlanApp { text, format, tenant: Some(slug.get_value()) });
                         }
                     >
@@ -319,10 +323,7 @@ fn DeployEditor(tenant: TenantContext, initial: Option<LoadedApp>) -> impl IntoV
                                 return;
                             }
                             let Some(text) = current_text.get_untracked() else { return };
-                            let format = match mode.get_untracked() {
-                                Mode::Form => Some(Format::Spec),
-                                Mode::File => None,
-                            };
+                            let format = mode.get_untracked().format();
                             let key = crate::deploy::submission_key(&text);
                             deploy_action.dispatch(DeployApp {
                                 text,

@@ -599,6 +599,44 @@ pub(crate) fn query(tenant: &Tenant) -> QueryOptions {
     }
 }
 
+/// `app`'s tenant, that tenant's Nomad client and the app's job ID, after authorizing `action`.
+pub(crate) async fn open_app(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    app: &str,
+    action: Action,
+) -> Result<(Tenant, Nomad, String), DomainError> {
+    let tenant = caller.authorize(&services.db, tenant, action).await?;
+    let job_id = job_id(&tenant, app)?;
+    let nomad = nomad_for(services, &tenant).await?;
+    Ok((tenant, nomad, job_id))
+}
+
+/// The job `job_id` as Nomad has it; `NotFound` unless it is in the tenant's namespace.
+pub(crate) async fn tenant_job(
+    nomad: &Nomad,
+    tenant: &Tenant,
+    job_id: &str,
+) -> Result<np_nomad::types::Job, DomainError> {
+    let (job, _) = nomad
+        .jobs()
+        .info(job_id, &query(tenant))
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
+        return Err(DomainError::NotFound("app"));
+    }
+    Ok(job)
+}
+
+/// Instances running, pending (starting or queued) and failed, from a job summary.
+pub(crate) fn counts(summary: &np_nomad::types::JobSummary) -> (i64, i64, i64) {
+    summary.summary.values().fold((0, 0, 0), |a, g| {
+        (a.0 + g.running, a.1 + g.starting + g.queued, a.2 + g.failed)
+    })
+}
+
 /// The status of `app` in `tenant`.
 ///
 /// # Errors
@@ -609,18 +647,9 @@ pub async fn status(
     tenant: &str,
     app: &str,
 ) -> Result<AppStatus, DomainError> {
-    let tenant = caller.authorize(&services.db, tenant, Action::View).await?;
-    let job_id = job_id(&tenant, app)?;
-    let nomad = nomad_for(services, &tenant).await?;
+    let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::View).await?;
     let q = query(&tenant);
-    let (job, _) = nomad
-        .jobs()
-        .info(&job_id, &q)
-        .await
-        .map_err(|e| DomainError::upstream("nomad", e))?;
-    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
-        return Err(DomainError::NotFound("app"));
-    }
+    let job = tenant_job(&nomad, &tenant, &job_id).await?;
     let (summary, _) = nomad
         .jobs()
         .summary(&job_id, &q)
@@ -642,13 +671,7 @@ pub async fn status(
         .flatten()
         .map(|g| g.count.unwrap_or(0))
         .sum();
-    let totals = summary.summary.values().fold((0, 0, 0), |acc, g| {
-        (
-            acc.0 + g.running,
-            acc.1 + g.starting + g.queued,
-            acc.2 + g.failed,
-        )
-    });
+    let totals = counts(&summary);
     Ok(AppStatus {
         app: app.to_owned(),
         job_id,
@@ -788,15 +811,8 @@ pub async fn page(
         .into_iter()
         .zip(names)
         .map(|(job, app)| {
-            let (running, pending, failed) = job
-                .job_summary
-                .as_ref()
-                .map(|s| {
-                    s.summary.values().fold((0, 0, 0), |a, g| {
-                        (a.0 + g.running, a.1 + g.starting + g.queued, a.2 + g.failed)
-                    })
-                })
-                .unwrap_or_default();
+            let (running, pending, failed) =
+                job.job_summary.as_ref().map(counts).unwrap_or_default();
             let health = if job.stop || job.status == "dead" {
                 "stopped"
             } else if pending > 0 && running == 0 {
@@ -983,22 +999,11 @@ pub async fn scale(
     app: &str,
     count: i64,
 ) -> Result<String, DomainError> {
-    let tenant = caller
-        .authorize(&services.db, tenant, Action::Operate)
-        .await?;
+    let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
     if !(0..=1000).contains(&count) {
         return Err(DomainError::invalid("count", "must be between 0 and 1000"));
     }
-    let job_id = job_id(&tenant, app)?;
-    let nomad = nomad_for(services, &tenant).await?;
-    let (job, _) = nomad
-        .jobs()
-        .info(&job_id, &query(&tenant))
-        .await
-        .map_err(|e| DomainError::upstream("nomad", e))?;
-    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
-        return Err(DomainError::NotFound("app"));
-    }
+    let job = tenant_job(&nomad, &tenant, &job_id).await?;
     let group = job
         .task_groups
         .iter()
@@ -1035,19 +1040,8 @@ pub async fn stop(
     app: &str,
     purge: bool,
 ) -> Result<String, DomainError> {
-    let tenant = caller
-        .authorize(&services.db, tenant, Action::Operate)
-        .await?;
-    let job_id = job_id(&tenant, app)?;
-    let nomad = nomad_for(services, &tenant).await?;
-    let (job, _) = nomad
-        .jobs()
-        .info(&job_id, &query(&tenant))
-        .await
-        .map_err(|e| DomainError::upstream("nomad", e))?;
-    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
-        return Err(DomainError::NotFound("app"));
-    }
+    let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
+    tenant_job(&nomad, &tenant, &job_id).await?;
     let (answer, _) = nomad
         .jobs()
         .deregister(

@@ -416,9 +416,7 @@ pub fn app_live(
         }
         _ => None,
     };
-    let (running, pending, failed) = summary.summary.values().fold((0, 0, 0), |a, g| {
-        (a.0 + g.running, a.1 + g.starting + g.queued, a.2 + g.failed)
-    });
+    let (running, pending, failed) = crate::apps::counts(summary);
     let stopped = job.stop == Some(true);
     allocs.sort_by_key(|a| {
         (

@@ -21,7 +21,9 @@ use serde::Deserialize;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::apps::{DeployInput, Deployed, job_id, nomad_for, pick_instance, query};
+use crate::apps::{
+    DeployInput, Deployed, job_id, nomad_for, open_app, pick_instance, query, tenant_job,
+};
 use crate::authz::{Action, Caller};
 use crate::live::TailSubscription;
 use crate::tenants::Tenant;
@@ -247,20 +249,6 @@ fn fields(
     }
 }
 
-/// The tenant and its Nomad client for an operation on `app`, after authorizing `action`.
-async fn open(
-    services: &Services,
-    caller: &Caller,
-    tenant: &str,
-    app: &str,
-    action: Action,
-) -> Result<(Tenant, np_nomad::Nomad, String), DomainError> {
-    let tenant = caller.authorize(&services.db, tenant, action).await?;
-    let job_id = job_id(&tenant, app)?;
-    let nomad = nomad_for(services, &tenant).await?;
-    Ok((tenant, nomad, job_id))
-}
-
 /// Subscribes to the live state of `app` (one shared Nomad watch per app, however many viewers).
 ///
 /// # Errors
@@ -271,18 +259,57 @@ pub async fn watch(
     tenant: &str,
     app: &str,
 ) -> Result<watch::Receiver<Arc<AppLive>>, DomainError> {
-    let (tenant, nomad, job_id) = open(services, caller, tenant, app, Action::View).await?;
-    services
+    Ok(open_watch(services, caller, tenant, app).await?.1)
+}
+
+/// Authorizes viewing `app` and subscribes to its shared watch; answers the tenant too.
+async fn open_watch(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    app: &str,
+) -> Result<(Tenant, watch::Receiver<Arc<AppLive>>), DomainError> {
+    let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::View).await?;
+    let receiver = services
         .live
         .watch_app(&nomad, &tenant.nomad_namespace, &job_id, app)
         .await
-        .map_err(|e| {
-            if e.is_not_found() {
-                DomainError::NotFound("app")
-            } else {
-                nomad_error(e)
-            }
-        })
+        .map_err(nomad_error)?;
+    Ok((tenant, receiver))
+}
+
+/// What the app page opens with: the live state, the last deployed spec and its URLs.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// The app as Nomad runs it now.
+    pub live: AppLive,
+    /// The spec of its last successful deploy through the console, if any.
+    pub spec: Option<AppSpec>,
+    /// The URLs that spec's routes serve.
+    pub urls: Vec<String>,
+}
+
+/// The app page's first view of `app`: its live state (from the shared watch) and its last deployed spec.
+///
+/// # Errors
+/// `NotFound` for an unknown app; authorization and upstream errors.
+pub async fn overview(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    app: &str,
+) -> Result<Overview, DomainError> {
+    let (tenant, receiver) = open_watch(services, caller, tenant, app).await?;
+    let live = (**receiver.borrow()).clone();
+    let spec = crate::apps::latest(services, &tenant, app)
+        .await?
+        .map(|(_, spec)| spec);
+    let context = tenant.context(&services.platform)?;
+    let urls = spec
+        .as_ref()
+        .map(|s| crate::apps::urls(s, &context))
+        .unwrap_or_default();
+    Ok(Overview { live, spec, urls })
 }
 
 /// Follows an instance's stdout or stderr (one shared Nomad stream per output, however many viewers).
@@ -298,7 +325,7 @@ pub async fn tail(
     stream: Option<&str>,
 ) -> Result<TailSubscription, DomainError> {
     let log_type = crate::apps::log_type(stream)?;
-    let (tenant, nomad, _) = open(services, caller, tenant, app, Action::ReadLogs).await?;
+    let (tenant, nomad, _) = open_app(services, caller, tenant, app, Action::ReadLogs).await?;
     let (alloc, task) = pick_instance(&nomad, &tenant, app, instance).await?;
     Ok(services
         .live
@@ -549,7 +576,7 @@ pub async fn restart(
     app: &str,
     instance: Option<&str>,
 ) -> Result<usize, DomainError> {
-    let (tenant, nomad, job_id) = open(services, caller, tenant, app, Action::Operate).await?;
+    let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
     let targets: Vec<String> = match instance.filter(|i| !i.is_empty()) {
         Some(one) => vec![pick_instance(&nomad, &tenant, app, Some(one)).await?.0],
         None => {
@@ -595,7 +622,7 @@ pub async fn promote(
     tenant: &str,
     app: &str,
 ) -> Result<String, DomainError> {
-    let (tenant, nomad, job_id) = open(services, caller, tenant, app, Action::Operate).await?;
+    let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
     let (deployment, _) = nomad
         .jobs()
         .latest_deployment(&job_id, &query(&tenant))
@@ -663,10 +690,12 @@ pub async fn search_logs(
             message: "log history needs OpenObserve, and none is configured for this console"
                 .into(),
         })?;
-    let log_stream = match crate::apps::log_type(search.stream.as_deref())? {
-        _ if search.stream.as_deref().unwrap_or("").is_empty() => None,
-        np_nomad::allocations::LogType::Stdout => Some(LogStream::Stdout),
-        np_nomad::allocations::LogType::Stderr => Some(LogStream::Stderr),
+    let log_stream = match search.stream.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(stream) => Some(match crate::apps::log_type(Some(stream))? {
+            np_nomad::allocations::LogType::Stdout => LogStream::Stdout,
+            np_nomad::allocations::LogType::Stderr => LogStream::Stderr,
+        }),
     };
     let text = search
         .text
@@ -757,7 +786,7 @@ pub async fn metrics(
     app: &str,
     minutes: u32,
 ) -> Result<Metrics, DomainError> {
-    let (tenant, nomad, job_id) = open(services, caller, tenant, app, Action::View).await?;
+    let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::View).await?;
     let minutes = f64::from(minutes.clamp(5, 24 * 60));
     if let Some(o2) = &services.upstreams.openobserve {
         let end = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
@@ -851,7 +880,8 @@ pub async fn services_view(
     tenant_slug: &str,
     app: &str,
 ) -> Result<ServicesView, DomainError> {
-    let (tenant, nomad, job_id) = open(services, caller, tenant_slug, app, Action::View).await?;
+    let (tenant, nomad, job_id) =
+        open_app(services, caller, tenant_slug, app, Action::View).await?;
     let consul = services
         .upstreams
         .consul
@@ -860,20 +890,7 @@ pub async fn services_view(
             service: "consul",
             message: "no Consul is configured for this console".into(),
         })?;
-    let (job, _) = nomad
-        .jobs()
-        .info(&job_id, &query(&tenant))
-        .await
-        .map_err(|e| {
-            if e.is_not_found() {
-                DomainError::NotFound("app")
-            } else {
-                nomad_error(e)
-            }
-        })?;
-    if job.namespace.as_deref() != Some(tenant.nomad_namespace.as_str()) {
-        return Err(DomainError::NotFound("app"));
-    }
+    let job = tenant_job(&nomad, &tenant, &job_id).await?;
     let mut names: Vec<String> = Vec::new();
     for group in job.task_groups.iter().flatten() {
         let task_services = group
@@ -962,15 +979,6 @@ fn url_of_rule(scheme: &str, rule: &str) -> Option<String> {
     let host = arg("Host")?;
     let path = arg("PathPrefix").unwrap_or_else(|| "/".into());
     Some(format!("{scheme}://{host}{path}"))
-}
-
-/// Whether the current allocations of `app` need nothing more from Nomad (for tests and the CLI): the job is
-/// not pending and no deployment is running.
-pub fn settled(live: &AppLive) -> bool {
-    live.deployment
-        .as_ref()
-        .is_none_or(|d| d.status != "running" && d.status != "pending")
-        && live.pending == 0
 }
 
 #[cfg(test)]

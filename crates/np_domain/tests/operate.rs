@@ -66,6 +66,12 @@ async fn deploy(services: &Services, caller: &Caller, text: &str) {
         .unwrap();
 }
 
+async fn plan_of(services: &Services, caller: &Caller, text: &str) -> Vec<np_spec::ops::AppPlan> {
+    operate::plan(services, caller, "acme", &input(text))
+        .await
+        .unwrap()
+}
+
 /// Waits (at most 20 s) until the watched state satisfies `done`.
 async fn until(
     receiver: &mut tokio::sync::watch::Receiver<std::sync::Arc<AppLive>>,
@@ -202,14 +208,12 @@ async fn log_tails_are_shared_and_late_viewers_get_the_recent_past(pool: PgPool)
 #[sqlx::test(migrations = "../../migrations")]
 async fn plans_say_what_changes_and_what_cannot_be_placed(pool: PgPool) {
     let (services, _sim, admin) = setup(pool).await;
-    let plan = operate::plan(
+    let plan = plan_of(
         &services,
         &admin,
-        "acme",
-        &input(r#"{"name":"web","image":"nginx:1.27","replicas":{"count":2}}"#),
+        r#"{"name":"web","image":"nginx:1.27","replicas":{"count":2}}"#,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(plan[0].change, "new");
     assert_eq!(plan[0].groups[0].place, 2);
     // Nothing was deployed by planning.
@@ -224,14 +228,12 @@ async fn plans_say_what_changes_and_what_cannot_be_placed(pool: PgPool) {
         r#"{"name":"web","image":"nginx:1.27","replicas":{"count":2}}"#,
     )
     .await;
-    let plan = operate::plan(
+    let plan = plan_of(
         &services,
         &admin,
-        "acme",
-        &input(r#"{"name":"web","image":"nginx:1.28","replicas":{"count":2}}"#),
+        r#"{"name":"web","image":"nginx:1.28","replicas":{"count":2}}"#,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(plan[0].change, "changed");
     assert!(
         plan[0].changes.iter().any(|c| c.path.contains("image")
@@ -242,14 +244,12 @@ async fn plans_say_what_changes_and_what_cannot_be_placed(pool: PgPool) {
     );
     assert_eq!(plan[0].groups[0].destructive, 2);
 
-    let plan = operate::plan(
+    let plan = plan_of(
         &services,
         &admin,
-        "acme",
-        &input(r#"{"name":"big","image":"nginx:1.27","resources":{"memory":12000}}"#),
+        r#"{"name":"big","image":"nginx:1.27","resources":{"memory":12000}}"#,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(plan[0].failures.len(), 1, "{:?}", plan[0].failures);
     assert!(
         plan[0].failures[0].contains("not enough memory on any node in pool default"),
