@@ -245,25 +245,6 @@ pub async fn save_tenant_settings(
     Ok(())
 }
 
-/// The services, the caller, and `tenant` if the caller may do `action` there.
-#[cfg(feature = "ssr")]
-async fn authorized(
-    tenant: &str,
-    action: np_domain::authz::Action,
-) -> Result<
-    (
-        np_domain::Services,
-        np_domain::authz::Caller,
-        np_domain::tenants::Tenant,
-    ),
-    AppError,
-> {
-    let services = crate::context::services()?;
-    let caller = crate::context::caller()?;
-    let t = caller.authorize(&services.db, tenant, action).await?;
-    Ok((services, caller, t))
-}
-
 #[cfg(feature = "ssr")]
 fn role(text: &str) -> Result<np_domain::memberships::TenantRole, AppError> {
     np_domain::memberships::TenantRole::parse(text).ok_or_else(|| AppError::Invalid {
@@ -272,42 +253,36 @@ fn role(text: &str) -> Result<np_domain::memberships::TenantRole, AppError> {
     })
 }
 
-#[cfg(feature = "ssr")]
-fn id(field: &str, text: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(text).map_err(|_| AppError::NotFound(field.into()))
-}
-
 /// Adds a member by e-mail or subject; returns whether they were added at once (else invited).
 #[server(endpoint = "add_member")]
 pub async fn add_member(tenant: String, member: String, role: String) -> Result<bool, AppError> {
-    let (services, caller, t) =
-        authorized(&tenant, np_domain::authz::Action::ManageMembers).await?;
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
     let role = self::role(&role)?;
     let issuer = use_context::<crate::session::Issuer>()
         .map(|i| i.0)
         .unwrap_or_default();
-    let who = np_domain::memberships::Invitee::parse(&member, &issuer)?;
-    let mut conn = services
-        .db
-        .acquire()
-        .await
-        .map_err(np_domain::DomainError::from)?;
-    Ok(np_domain::memberships::add(&mut conn, t.id, &who, role, caller.user_id()).await?)
+    Ok(
+        np_domain::memberships::add_member(&services, &caller, &tenant, &member, role, &issuer)
+            .await?,
+    )
 }
 
 /// Removes a member.
 #[server(endpoint = "remove_member")]
 pub async fn remove_member(tenant: String, user_id: String) -> Result<(), AppError> {
-    let (services, _, t) = authorized(&tenant, np_domain::authz::Action::ManageMembers).await?;
-    np_domain::memberships::remove(&services.db, t.id, id("member", &user_id)?).await?;
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
+    np_domain::memberships::remove_member(&services, &caller, &tenant, &user_id).await?;
     Ok(())
 }
 
 /// Withdraws an invite.
 #[server(endpoint = "remove_invite")]
 pub async fn remove_invite(tenant: String, invite_id: String) -> Result<(), AppError> {
-    let (services, _, t) = authorized(&tenant, np_domain::authz::Action::ManageMembers).await?;
-    np_domain::memberships::remove_invite(&services.db, t.id, id("invite", &invite_id)?).await?;
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
+    np_domain::memberships::withdraw_invite(&services, &caller, &tenant, &invite_id).await?;
     Ok(())
 }
 
@@ -330,26 +305,10 @@ pub async fn create_token(
 ) -> Result<NewToken, AppError> {
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
-    if caller.user_id().is_none() {
-        return Err(AppError::Forbidden);
-    }
-    let t = caller
-        .authorize(
-            &services.db,
-            &tenant,
-            np_domain::authz::Action::ManageTokens,
-        )
-        .await?;
     let days = number("expires_in_days", &days)?;
-    let made = np_domain::api_tokens::create(
-        &services.db,
-        t.id,
-        &name,
-        self::role(&role)?,
-        days,
-        caller.user_id(),
-    )
-    .await?;
+    let made =
+        np_domain::api_tokens::issue(&services, &caller, &tenant, &name, self::role(&role)?, days)
+            .await?;
     Ok(NewToken {
         name: made.token.name,
         secret: made.secret,
@@ -359,8 +318,9 @@ pub async fn create_token(
 /// Revokes an API token.
 #[server(endpoint = "revoke_token")]
 pub async fn revoke_token(tenant: String, token_id: String) -> Result<(), AppError> {
-    let (services, _, t) = authorized(&tenant, np_domain::authz::Action::ManageTokens).await?;
-    np_domain::api_tokens::revoke(&services.db, t.id, id("token", &token_id)?).await?;
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
+    np_domain::api_tokens::revoke_token(&services, &caller, &tenant, &token_id).await?;
     Ok(())
 }
 

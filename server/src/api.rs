@@ -4,6 +4,7 @@
 //! role-matrix test walks it. Each handler authorizes through the domain (`Caller::authorize`), so a caller
 //! with no role in a tenant gets 404 for everything in it.
 
+pub mod audit;
 pub mod handlers;
 pub mod openapi;
 pub mod operate;
@@ -35,6 +36,8 @@ pub enum Access {
     Tenant(np_domain::authz::Action),
     /// Platform admins only.
     PlatformAdmin,
+    /// Auditors and admins, of the platform or of any tenant (each sees what their roles cover).
+    Auditor,
 }
 
 /// One API route.
@@ -286,6 +289,40 @@ pub const ROUTES: &[RouteDoc] = &[
         "Stop an app (and with purge, remove it).",
         Access::Tenant(A::Operate),
     ),
+    route(
+        "GET",
+        "/tenants/{tenant}/audit",
+        "The tenant's audit records, newest first: filters as for /audit.",
+        Access::Tenant(A::ReadAudit),
+    ),
+    route(
+        "GET",
+        "/audit",
+        "Audit records the caller may read, newest first. Filters: tenant, actor, action (or its first \
+         word), target, outcome (success, failure, denied, unknown, pending), from, to, text; pages with \
+         before (the previous page's next) and limit (at most 500).",
+        Access::Auditor,
+    ),
+    route(
+        "GET",
+        "/audit/export",
+        "The filtered records, oldest first, streamed as NDJSON (format=ndjson: every field and both hashes, \
+         verifiable offline with np audit verify --export) or CSV (format=csv, RFC 4180, formula-safe).",
+        Access::Auditor,
+    ),
+    route(
+        "GET",
+        "/audit/verify",
+        "Walk the hash chain and the signed checkpoints: intact, or the first broken record.",
+        Access::Auditor,
+    ),
+    route(
+        "GET",
+        "/audit/{seq}",
+        "One record in full, with its intent or result and, for a deploy, the spec's changes since the \
+         app's previous deploy.",
+        Access::Auditor,
+    ),
 ];
 
 fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
@@ -325,6 +362,11 @@ fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
         ("GET", "/tenants/{tenant}/apps/{app}/services") => get(operate::services),
         ("POST", "/tenants/{tenant}/apps/{app}/scale") => post(h::scale),
         ("POST", "/tenants/{tenant}/apps/{app}/stop") => post(h::stop),
+        ("GET", "/tenants/{tenant}/audit") => get(audit::tenant_list),
+        ("GET", "/audit") => get(audit::list),
+        ("GET", "/audit/export") => get(audit::export),
+        ("GET", "/audit/verify") => get(audit::verify),
+        ("GET", "/audit/{seq}") => get(audit::get),
         (method, path) => unreachable!("API route {method} {path} has no handler"),
     }
 }

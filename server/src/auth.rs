@@ -9,6 +9,7 @@
 
 pub mod mapping;
 pub mod oidc;
+pub mod origin;
 pub mod routes;
 
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct Auth {
     pub lifetimes: SessionLifetimes,
     /// Group → role mapping.
     pub mapping: RoleMapping,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<origin::Cidr>,
 }
 
 impl Auth {
@@ -123,11 +126,55 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     } else {
         (None, Credential::Anonymous)
     };
+    let origin = origin::of(&request, &state.auth.trusted_proxies);
+    let caller = caller.map(|mut c| {
+        c.origin = origin.clone();
+        c
+    });
+    let denied = caller
+        .clone()
+        .map(|c| (c, request.method().clone(), request.uri().path().to_owned()));
     if let Some(caller) = caller {
         request.extensions_mut().insert(caller);
     }
+    request.extensions_mut().insert(origin);
     request.extensions_mut().insert(credential);
-    next.run(request).await
+    let response = next.run(request).await;
+    if response.status() == StatusCode::FORBIDDEN
+        && let Some((caller, method, path)) = denied
+    {
+        record_denial(services, &caller, &method, &path).await;
+    }
+    response
+}
+
+/// Records a refused request of a signed-in caller in the audit log.
+async fn record_denial(
+    services: &Services,
+    caller: &np_domain::authz::Caller,
+    method: &Method,
+    path: &str,
+) {
+    let tenant = path
+        .strip_prefix("/api/v1/tenants/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|slug| caller.grants.iter().find(|g| g.tenant == slug));
+    let mut record =
+        np_domain::audit::Record::new("authz.denied").target("path", format!("{method} {path}"));
+    if let Some(g) = tenant {
+        record = record.tenant_named(g.tenant_id, &g.tenant);
+    }
+    let actor = np_domain::audit::Actor::of(caller);
+    if let Err(e) = np_domain::audit::event(
+        &services.db,
+        &actor,
+        &record,
+        np_domain::audit::Outcome::Denied,
+    )
+    .await
+    {
+        tracing::error!(error = %e, "recording a refused request failed");
+    }
 }
 
 fn database_down(error: &dyn std::fmt::Display) -> Response {

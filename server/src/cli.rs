@@ -40,6 +40,36 @@ pub enum Command {
     Scale(ScaleArgs),
     /// Stop an app (and with --purge, remove it) through the console's API.
     Stop(StopArgs),
+    /// The audit log: verify its chain, show the checkpoint key, sign a checkpoint now.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `np audit …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and check it against the signed checkpoints; exits 1 and names the first broken
+    /// record when anything was changed, removed, reordered or cut off.
+    Verify(VerifyArgs),
+    /// Print the public key that verifies the console's checkpoints (64 hex digits).
+    PublicKey,
+    /// Sign a checkpoint of the chain's head now.
+    Checkpoint,
+}
+
+/// `np audit verify`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyArgs {
+    /// Verify an NDJSON export offline instead of the database (each record's hash, and the links between
+    /// consecutive records).
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<std::path::PathBuf>,
+    /// Also check against the checkpoints in this file (default: NP_AUDIT_CHECKPOINT_FILE when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoints: Option<std::path::PathBuf>,
+    /// Check checkpoint signatures with this public key (default: the key of NP_AUDIT_KEY_FILE).
+    #[arg(long, value_name = "HEX")]
+    pub public_key: Option<String>,
 }
 
 /// `np tenant …`.

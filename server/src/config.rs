@@ -258,10 +258,60 @@ pub struct Config {
     pub role_mapping: crate::auth::mapping::RoleMapping,
     /// Session lifetimes.
     pub sessions: np_domain::sessions::SessionLifetimes,
+    /// The audit log's keys, checkpoints and reconciler.
+    pub audit: AuditSettings,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<crate::auth::origin::Cidr>,
+    /// Role to `SET ROLE` to on every database connection (empty: none).
+    pub database_role: String,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_filter: String,
     /// Log format.
     pub log_format: LogFormat,
+}
+
+/// The audit log's settings.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// The checkpoint signing key's file.
+    pub key_file: PathBuf,
+    /// Where checkpoints are appended outside the database.
+    pub checkpoint_file: PathBuf,
+    /// Checkpoint after this many records.
+    pub checkpoint_every: i64,
+    /// Or after this long.
+    pub checkpoint_interval: Duration,
+    /// Settle intents older than this.
+    pub reconcile_after: Duration,
+}
+
+/// Reads the `NP_AUDIT_*` variables.
+///
+/// # Errors
+/// Invalid numbers.
+pub fn audit_settings(source: &Source) -> Result<AuditSettings, ConfigError> {
+    let dir = PathBuf::from(source.value_or_default("NP_DATA_DIR").unwrap_or(".data"));
+    let path = |name: &'static str, default: &str| -> PathBuf {
+        source
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| dir.join(default), PathBuf::from)
+    };
+    let checkpoint_every: i64 =
+        source.required("NP_AUDIT_CHECKPOINT_EVERY", "a number of records")?;
+    if checkpoint_every < 1 {
+        return Err(ConfigError::Invalid {
+            name: "NP_AUDIT_CHECKPOINT_EVERY",
+            message: "must be at least 1".into(),
+        });
+    }
+    Ok(AuditSettings {
+        key_file: path("NP_AUDIT_KEY_FILE", "audit-signing.key"),
+        checkpoint_file: path("NP_AUDIT_CHECKPOINT_FILE", "audit-checkpoints.ndjson"),
+        checkpoint_every,
+        checkpoint_interval: source.seconds("NP_AUDIT_CHECKPOINT_SECS")?,
+        reconcile_after: source.seconds("NP_AUDIT_RECONCILE_SECS")?,
+    })
 }
 
 /// Reads `NP_APPS_DOMAIN` and `NP_CONTAINER_RUNTIME`.
@@ -484,6 +534,18 @@ impl Config {
             openobserve,
             platform: platform(source)?,
             upstream_timeout: source.seconds("NP_UPSTREAM_TIMEOUT_SECS")?,
+            audit: audit_settings(source)?,
+            trusted_proxies: crate::auth::origin::parse_cidrs(
+                source.get("NP_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|message| ConfigError::Invalid {
+                name: "NP_TRUSTED_PROXIES",
+                message,
+            })?,
+            database_role: source
+                .value_or_default("NP_DATABASE_ROLE")
+                .unwrap_or_default()
+                .to_owned(),
             log_filter: source.required("NP_LOG", "a log filter such as info or np=debug")?,
             log_format,
         })

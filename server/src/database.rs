@@ -15,11 +15,16 @@ pub struct Database {
 }
 
 impl Database {
-    /// Connects (starting the private cluster first when no URL is configured) and applies migrations.
+    /// Connects (starting the private cluster first when no URL is configured), applies migrations, and opens
+    /// the pool acting as `role` (none when empty).
     ///
     /// # Errors
     /// When the cluster cannot start, the database cannot be reached, or a migration fails.
-    pub async fn open(config: &DatabaseConfig, max_connections: u32) -> anyhow::Result<Self> {
+    pub async fn open(
+        config: &DatabaseConfig,
+        max_connections: u32,
+        role: &str,
+    ) -> anyhow::Result<Self> {
         let (url, cluster) = match config {
             DatabaseConfig::Url(url) => (url.expose_secret().to_owned(), None),
             DatabaseConfig::Private { data_dir, bin_dir } => {
@@ -39,12 +44,18 @@ impl Database {
                 (cluster.url(), Some(cluster))
             }
         };
-        let pool = np_domain::db::connect(&url, max_connections)
+        let migrator = np_domain::db::connect(&url, 1)
             .await
             .context("connecting to Postgres")?;
-        np_domain::db::migrate(&pool)
+        np_domain::db::migrate(&migrator)
             .await
             .context("applying database migrations")?;
+        migrator.close().await;
+        let pool = np_domain::db::connect_as(&url, max_connections, role)
+            .await
+            .with_context(|| {
+                format!("connecting to Postgres as role {role:?} (NP_DATABASE_ROLE)")
+            })?;
         Ok(Self { pool, cluster })
     }
 

@@ -54,13 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant(np::cli::TenantCommand::Create(args)) => {
             let config = load(&source)?;
             runtime()?.block_on(async {
-                let database = np::database::Database::open(&config.database, 2).await?;
-                let services = np_domain::Services {
-                    db: database.pool.clone(),
-                    upstreams: np::upstreams::build(&config)?,
-                    platform: config.platform.clone(),
-                    live: np_domain::live::Hub::new(),
-                };
+                let (database, services) = np::serve::open(&config, 2).await?;
                 let created = np::client::create_tenant(&services, &args).await;
                 database.close().await;
                 let tenant = created?;
@@ -81,13 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => {
             let config = load(&source)?;
             runtime()?.block_on(async {
-                let database = np::database::Database::open(&config.database, 2).await?;
-                let services = np_domain::Services {
-                    db: database.pool.clone(),
-                    upstreams: np::upstreams::build(&config)?,
-                    platform: config.platform.clone(),
-                    live: np_domain::live::Hub::new(),
-                };
+                let (database, services) = np::serve::open(&config, 2).await?;
                 let seeded = np::demo::seed(&services, &args).await;
                 database.close().await;
                 for line in seeded? {
@@ -101,10 +89,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Logs(args) => client_command(np::client::logs(&args)),
         Command::Scale(args) => client_command(np::client::scale(&args)),
         Command::Stop(args) => client_command(np::client::stop(&args)),
+        Command::Audit(command) => {
+            let config = load(&source)?;
+            runtime()?.block_on(np::audit::run(&config, command))
+        }
         Command::Migrate => {
             let config = load(&source)?;
             runtime()?.block_on(async {
-                let database = np::database::Database::open(&config.database, 2).await?;
+                let (database, _) = np::serve::open(&config, 1).await?;
                 tracing::info!("migrations applied");
                 database.close().await;
                 Ok(())

@@ -15,14 +15,7 @@ use crate::state::AppState;
 /// # Errors
 /// When the database, the listen address or the site settings are unusable.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let database = Database::open(&config.database, config.db_max_connections).await?;
-    let upstreams = crate::upstreams::build(&config)?;
-    let services = Services {
-        db: database.pool.clone(),
-        upstreams,
-        platform: config.platform.clone(),
-        live: np_domain::live::Hub::new(),
-    };
+    let (database, services) = open(&config, config.db_max_connections).await?;
 
     let mut leptos_options = get_configuration(None)
         .context("reading the Leptos site settings")?
@@ -38,8 +31,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         public_url: config.public_url.clone(),
         lifetimes: config.sessions,
         mapping: config.role_mapping.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
     });
-    tokio::spawn(sweep_sessions(services, config.sessions.idle));
+    tokio::spawn(sweep_sessions(services.clone(), config.sessions.idle));
+    tokio::spawn(keep_audit(services, config.audit.clone()));
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -54,6 +49,52 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     database.close().await;
     served.context("serving HTTP")
+}
+
+/// Opens the database (applying migrations) with at most `connections` connections, and builds the services
+/// over it: upstream clients, the shared watches, the audit keys (created on first use).
+///
+/// # Errors
+/// When the database or the audit key is unusable, or an upstream setting is invalid.
+pub async fn open(config: &Config, connections: u32) -> anyhow::Result<(Database, Services)> {
+    let mut keys = np_domain::audit::chain::Keys::load_or_create(&config.audit.key_file)
+        .map_err(|e| anyhow::anyhow!("the audit signing key (NP_AUDIT_KEY_FILE): {e}"))?;
+    keys.checkpoint_file = Some(config.audit.checkpoint_file.clone());
+    let database = Database::open(&config.database, connections, &config.database_role).await?;
+    let services = Services {
+        db: database.pool.clone(),
+        upstreams: crate::upstreams::build(config)?,
+        platform: config.platform.clone(),
+        live: np_domain::live::Hub::new(),
+        audit: std::sync::Arc::new(keys),
+    };
+    Ok((database, services))
+}
+
+/// Keeps the audit log whole: settles interrupted actions (at start-up, then every minute) and signs
+/// checkpoints of the chain's head as they fall due.
+async fn keep_audit(services: Services, settings: crate::config::AuditSettings) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) =
+            np_domain::audit::reconcile::reconcile(&services, settings.reconcile_after).await
+        {
+            tracing::warn!(error = %e, "settling interrupted actions failed");
+        }
+        match np_domain::audit::chain::checkpoint(
+            &services.db,
+            &services.audit,
+            settings.checkpoint_every,
+            settings.checkpoint_interval,
+        )
+        .await
+        {
+            Ok(Some(c)) => tracing::info!(seq = c.seq, "signed an audit checkpoint"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "signing an audit checkpoint failed"),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

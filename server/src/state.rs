@@ -40,6 +40,7 @@ impl AppState {
                     absolute: time::Duration::hours(12),
                 },
                 mapping: RoleMapping::default(),
+                trusted_proxies: Vec::new(),
             }),
         }
     }

@@ -219,6 +219,92 @@ pub async fn caller(db: impl PgExecutor<'_>, secret: &str) -> Result<Option<Call
                 tenant_name,
                 role,
             }],
+            origin: crate::authz::Origin::default(),
         },
     ))
+}
+
+/// Makes an API token for the tenant `slug` (people only, tenant or platform admins); recorded in the audit
+/// log with the HMAC of its secret, never the secret.
+///
+/// # Errors
+/// Authorization errors; as [`create`].
+pub async fn issue(
+    services: &crate::Services,
+    caller: &Caller,
+    slug: &str,
+    name: &str,
+    role: TenantRole,
+    days: i64,
+) -> Result<CreatedToken, DomainError> {
+    if caller.user_id().is_none() {
+        return Err(DomainError::Forbidden(
+            "API tokens are made by people, not by other tokens".into(),
+        ));
+    }
+    let tenant = caller
+        .authorize(&services.db, slug, crate::authz::Action::ManageTokens)
+        .await?;
+    let actor = crate::audit::Actor::of(caller);
+    let record = crate::audit::Record::new("token.create")
+        .tenant(&tenant)
+        .target("token", name.trim())
+        .details(serde_json::json!({ "role": role.as_str(), "expires_in_days": days }));
+    let made: Result<CreatedToken, DomainError> = async {
+        let mut tx = services.db.begin().await?;
+        let pending = crate::audit::begin(&mut *tx, &actor, record.clone()).await?;
+        let made = create(&mut *tx, tenant.id, name, role, days, caller.user_id()).await?;
+        pending
+            .finish(
+                &mut *tx,
+                crate::audit::Outcome::Success,
+                crate::audit::NomadIds::default(),
+                serde_json::json!({
+                    "token_id": made.token.id,
+                    "prefix": made.token.prefix,
+                    "secret_hmac": services.audit.hmac(&made.secret),
+                }),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(made)
+    }
+    .await;
+    if let Err(e) = &made {
+        crate::audit::refused(&services.db, &actor, record, e).await;
+    }
+    made
+}
+
+/// Revokes the token `token_id` of the tenant `slug`; recorded in the audit log.
+///
+/// # Errors
+/// Authorization errors; `NotFound`.
+pub async fn revoke_token(
+    services: &crate::Services,
+    caller: &Caller,
+    slug: &str,
+    token_id: &str,
+) -> Result<(), DomainError> {
+    let tenant = caller
+        .authorize(&services.db, slug, crate::authz::Action::ManageTokens)
+        .await?;
+    let id = Uuid::parse_str(token_id).map_err(|_| DomainError::NotFound("token"))?;
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM api_tokens WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(tenant.id)
+            .fetch_optional(&services.db)
+            .await?;
+    let record = crate::audit::Record::new("token.revoke")
+        .tenant(&tenant)
+        .target("token", name.unwrap_or_else(|| id.to_string()))
+        .details(serde_json::json!({ "token_id": id }));
+    crate::audit::atomically(
+        &services.db,
+        &crate::audit::Actor::of(caller),
+        record,
+        async |tx| revoke(&mut *tx, tenant.id, id).await,
+    )
+    .await
 }

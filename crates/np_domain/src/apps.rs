@@ -14,9 +14,11 @@ use np_spec::{AppSpec, FieldError, FieldErrors, Generated, TenantContext};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::audit;
 use crate::authz::{Action, Caller};
 use crate::tenants::Tenant;
 use crate::{DomainError, Services, route_hosts};
+use serde_json::json;
 
 /// One app of a document, ready to submit.
 #[derive(Debug, Clone)]
@@ -263,27 +265,53 @@ async fn deploy_one(
     let spec_json = serde_json::to_value(&p.spec).unwrap_or_default();
     let request = p.generated.register_request();
     let job_json = serde_json::to_value(&request).unwrap_or_default();
-    let inserted: Result<Uuid, sqlx::Error> = sqlx::query_scalar(
-        "INSERT INTO deploys (tenant_id, app, job_id, actor, actor_user_id, actor_token_id, source, spec, job,
-                              idempotency_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(tenant.id)
-    .bind(&app)
-    .bind(&job_id)
-    .bind(&caller.display_name)
-    .bind(caller.user_id())
-    .bind(caller.token_id())
-    .bind(source)
-    .bind(&spec_json)
-    .bind(&job_json)
-    .bind(idempotency_key)
-    .fetch_one(&services.db)
+    let deploy_id = Uuid::new_v4();
+    let actor = audit::Actor::of(caller);
+    let record = audit::Record::new(if source == "rollback" {
+        "deploy.rollback"
+    } else {
+        "deploy.submit"
+    })
+    .tenant(tenant)
+    .target("app", &app)
+    .details(json!({
+        "deploy_id": deploy_id,
+        "source": source,
+        "idempotency_key": idempotency_key,
+        "spec": spec_json,
+        "job": job_json,
+    }));
+    // The deploy and its intent are recorded together, before Nomad hears of it: no deploy goes unrecorded,
+    // and none happens when it cannot be recorded.
+    let recorded: Result<audit::Pending, DomainError> = async {
+        let mut tx = services.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO deploys (id, tenant_id, app, job_id, actor, actor_user_id, actor_token_id, source, spec,
+                                  job, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(deploy_id)
+        .bind(tenant.id)
+        .bind(&app)
+        .bind(&job_id)
+        .bind(&caller.display_name)
+        .bind(caller.user_id())
+        .bind(caller.token_id())
+        .bind(source)
+        .bind(&spec_json)
+        .bind(&job_json)
+        .bind(idempotency_key)
+        .execute(&mut *tx)
+        .await?;
+        let pending = audit::begin(&mut *tx, &actor, record).await?;
+        tx.commit().await?;
+        Ok(pending)
+    }
     .await;
-    let deploy_id = match inserted {
-        Ok(id) => id,
+    let pending = match recorded {
+        Ok(pending) => pending,
         // The same submission raced this one in: answer with it.
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+        Err(DomainError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
             let key = idempotency_key.unwrap_or_default();
             return earlier_deploy(services, tenant, &app, key, &p.spec, context)
                 .await?
@@ -291,7 +319,7 @@ async fn deploy_one(
                     DomainError::Conflict("this deploy is already being submitted".into())
                 });
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     let answer = nomad
         .jobs()
@@ -299,15 +327,38 @@ async fn deploy_one(
         .await;
     match answer {
         Ok((response, _)) => {
-            sqlx::query(
-                "UPDATE deploys SET state = 'submitted', eval_id = $2, job_modify_index = $3, finished_at = now()
-                  WHERE id = $1",
-            )
-            .bind(deploy_id)
-            .bind(&response.eval_id)
-            .bind(i64::try_from(response.job_modify_index).ok())
-            .execute(&services.db)
-            .await?;
+            let job_modify_index = i64::try_from(response.job_modify_index).ok();
+            let finished: Result<(), DomainError> = async {
+                let mut tx = services.db.begin().await?;
+                sqlx::query(
+                    "UPDATE deploys SET state = 'submitted', eval_id = $2, job_modify_index = $3, finished_at = now()
+                      WHERE id = $1",
+                )
+                .bind(deploy_id)
+                .bind(&response.eval_id)
+                .bind(job_modify_index)
+                .execute(&mut *tx)
+                .await?;
+                pending
+                    .finish(
+                        &mut *tx,
+                        audit::Outcome::Success,
+                        audit::NomadIds {
+                            eval_id: Some(response.eval_id.clone()),
+                            job_modify_index,
+                            ..audit::NomadIds::default()
+                        },
+                        json!({"deploy_id": deploy_id, "warnings": response.warnings}),
+                    )
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            .await;
+            if let Err(e) = finished {
+                // Nomad has the job; the reconciler will find it there and record the result.
+                tracing::error!(error = %e, deploy = %deploy_id, "recording a submitted deploy failed");
+            }
             Ok(Deployed {
                 deploy_id,
                 app,
@@ -324,11 +375,21 @@ async fn deploy_one(
         }
         Err(e) => {
             let error = DomainError::upstream("nomad", e);
+            let mut tx = services.db.begin().await?;
             sqlx::query("UPDATE deploys SET state = 'failed', error = $2, finished_at = now() WHERE id = $1")
                 .bind(deploy_id)
                 .bind(error.to_string())
-                .execute(&services.db)
+                .execute(&mut *tx)
                 .await?;
+            pending
+                .finish(
+                    &mut *tx,
+                    audit::Outcome::Failure,
+                    audit::NomadIds::default(),
+                    json!({"deploy_id": deploy_id, "error": error.to_string()}),
+                )
+                .await?;
+            tx.commit().await?;
             Err(error)
         }
     }
@@ -1000,33 +1061,46 @@ pub async fn scale(
     count: i64,
 ) -> Result<String, DomainError> {
     let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
-    if !(0..=1000).contains(&count) {
-        return Err(DomainError::invalid("count", "must be between 0 and 1000"));
-    }
-    let job = tenant_job(&nomad, &tenant, &job_id).await?;
-    let group = job
-        .task_groups
-        .iter()
-        .flatten()
-        .find_map(|g| g.name.clone())
-        .ok_or(DomainError::NotFound("app"))?;
-    let request = ScalingRequest {
-        count: Some(count),
-        target: [("Group".to_owned(), group)].into(),
-        message: format!("scaled by {} through np", caller.display_name),
-        namespace: Some(tenant.nomad_namespace.clone()),
-        ..ScalingRequest::default()
-    };
-    let (answer, _) = nomad
-        .jobs()
-        .scale(
-            &job_id,
-            &request,
-            &WriteOptions::namespace(&tenant.nomad_namespace),
-        )
-        .await
-        .map_err(|e| DomainError::upstream("nomad", e))?;
-    Ok(answer.eval_id)
+    let record = audit::Record::new("app.scale")
+        .tenant(&tenant)
+        .target("app", app)
+        .details(json!({ "count": count }));
+    audit::around(
+        &services.db,
+        &audit::Actor::of(caller),
+        record,
+        async || {
+            if !(0..=1000).contains(&count) {
+                return Err(DomainError::invalid("count", "must be between 0 and 1000"));
+            }
+            let job = tenant_job(&nomad, &tenant, &job_id).await?;
+            let group = job
+                .task_groups
+                .iter()
+                .flatten()
+                .find_map(|g| g.name.clone())
+                .ok_or(DomainError::NotFound("app"))?;
+            let request = ScalingRequest {
+                count: Some(count),
+                target: [("Group".to_owned(), group)].into(),
+                message: format!("scaled by {} through np", caller.display_name),
+                namespace: Some(tenant.nomad_namespace.clone()),
+                ..ScalingRequest::default()
+            };
+            let (answer, _) = nomad
+                .jobs()
+                .scale(
+                    &job_id,
+                    &request,
+                    &WriteOptions::namespace(&tenant.nomad_namespace),
+                )
+                .await
+                .map_err(|e| DomainError::upstream("nomad", e))?;
+            Ok(answer.eval_id)
+        },
+        audit::NomadIds::of_eval,
+    )
+    .await
 }
 
 /// Stops `app`; with `purge`, removes it from Nomad and frees its host names.
@@ -1041,18 +1115,30 @@ pub async fn stop(
     purge: bool,
 ) -> Result<String, DomainError> {
     let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
-    tenant_job(&nomad, &tenant, &job_id).await?;
-    let (answer, _) = nomad
-        .jobs()
-        .deregister(
-            &job_id,
-            purge,
-            &WriteOptions::namespace(&tenant.nomad_namespace),
-        )
-        .await
-        .map_err(|e| DomainError::upstream("nomad", e))?;
-    if purge {
-        route_hosts::release(&services.db, tenant.id, app).await?;
-    }
-    Ok(answer.eval_id)
+    let record = audit::Record::new(if purge { "app.purge" } else { "app.stop" })
+        .tenant(&tenant)
+        .target("app", app);
+    audit::around(
+        &services.db,
+        &audit::Actor::of(caller),
+        record,
+        async || {
+            tenant_job(&nomad, &tenant, &job_id).await?;
+            let (answer, _) = nomad
+                .jobs()
+                .deregister(
+                    &job_id,
+                    purge,
+                    &WriteOptions::namespace(&tenant.nomad_namespace),
+                )
+                .await
+                .map_err(|e| DomainError::upstream("nomad", e))?;
+            if purge {
+                route_hosts::release(&services.db, tenant.id, app).await?;
+            }
+            Ok(answer.eval_id)
+        },
+        audit::NomadIds::of_eval,
+    )
+    .await
 }

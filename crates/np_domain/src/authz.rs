@@ -183,6 +183,20 @@ pub struct Caller {
     pub platform_role: Option<PlatformRole>,
     /// Tenant roles (for a token: its one tenant and role).
     pub grants: Vec<Grant>,
+    /// Where the request came from (recorded in the audit log; never sent to browsers).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Where a request came from, as the audit log records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The client's address (through trusted proxies only).
+    pub ip: Option<String>,
+    /// Its `User-Agent`.
+    pub user_agent: Option<String>,
+    /// The request's `x-request-id`.
+    pub request_id: Option<String>,
 }
 
 impl Caller {
@@ -194,6 +208,7 @@ impl Caller {
             email: None,
             platform_role: Some(PlatformRole::Admin),
             grants: Vec::new(),
+            origin: Origin::default(),
         }
     }
 
@@ -307,6 +322,7 @@ mod tests {
                     role: *role,
                 })
                 .collect(),
+            origin: Origin::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod apps;
+pub mod audit;
 pub mod authz;
 pub mod db;
 pub mod error;
@@ -33,6 +34,8 @@ pub struct Services {
     pub platform: Platform,
     /// The shared upstream watches (app progress, log tails).
     pub live: std::sync::Arc<live::Hub>,
+    /// The audit log's keys (checkpoint signing, HMACs of secret values).
+    pub audit: std::sync::Arc<audit::chain::Keys>,
 }
 
 pub use error::DomainError;

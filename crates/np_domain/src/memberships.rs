@@ -361,3 +361,97 @@ pub async fn sync_at_sign_in(
     .await?;
     Ok(())
 }
+
+/// Adds `member` (an e-mail address or an `issuer#subject`, see [`Invitee::parse`]) to the tenant `slug` with
+/// `role`, as tenant or platform admin `caller`; recorded in the audit log. Returns whether they were added
+/// at once (else invited).
+///
+/// # Errors
+/// Authorization errors; `Invalid` for a bad member.
+pub async fn add_member(
+    services: &crate::Services,
+    caller: &crate::authz::Caller,
+    slug: &str,
+    member: &str,
+    role: TenantRole,
+    issuer: &str,
+) -> Result<bool, DomainError> {
+    let tenant = caller
+        .authorize(&services.db, slug, crate::authz::Action::ManageMembers)
+        .await?;
+    let record = crate::audit::Record::new("member.add")
+        .tenant(&tenant)
+        .target("member", member.trim())
+        .details(serde_json::json!({ "role": role.as_str() }));
+    crate::audit::atomically(
+        &services.db,
+        &crate::audit::Actor::of(caller),
+        record,
+        async |tx| {
+            let who = Invitee::parse(member, issuer)?;
+            add(tx, tenant.id, &who, role, caller.user_id()).await
+        },
+    )
+    .await
+}
+
+/// Removes the member `user_id` from the tenant `slug`; recorded in the audit log.
+///
+/// # Errors
+/// Authorization errors; `NotFound`.
+pub async fn remove_member(
+    services: &crate::Services,
+    caller: &crate::authz::Caller,
+    slug: &str,
+    user_id: &str,
+) -> Result<(), DomainError> {
+    let tenant = caller
+        .authorize(&services.db, slug, crate::authz::Action::ManageMembers)
+        .await?;
+    let user = Uuid::parse_str(user_id).map_err(|_| DomainError::NotFound("member"))?;
+    let who: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT display_name, email FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&services.db)
+            .await?;
+    let record = crate::audit::Record::new("member.remove")
+        .tenant(&tenant)
+        .target("member", user.to_string())
+        .details(serde_json::json!({
+            "name": who.as_ref().map(|w| &w.0),
+            "email": who.as_ref().and_then(|w| w.1.as_ref()),
+        }));
+    crate::audit::atomically(
+        &services.db,
+        &crate::audit::Actor::of(caller),
+        record,
+        async |tx| remove(&mut *tx, tenant.id, user).await,
+    )
+    .await
+}
+
+/// Withdraws the invite `invite_id` of the tenant `slug`; recorded in the audit log.
+///
+/// # Errors
+/// Authorization errors; `NotFound`.
+pub async fn withdraw_invite(
+    services: &crate::Services,
+    caller: &crate::authz::Caller,
+    slug: &str,
+    invite_id: &str,
+) -> Result<(), DomainError> {
+    let tenant = caller
+        .authorize(&services.db, slug, crate::authz::Action::ManageMembers)
+        .await?;
+    let invite = Uuid::parse_str(invite_id).map_err(|_| DomainError::NotFound("invite"))?;
+    let record = crate::audit::Record::new("member.uninvite")
+        .tenant(&tenant)
+        .target("invite", invite.to_string());
+    crate::audit::atomically(
+        &services.db,
+        &crate::audit::Actor::of(caller),
+        record,
+        async |tx| remove_invite(&mut *tx, tenant.id, invite).await,
+    )
+    .await
+}

@@ -24,10 +24,12 @@ use uuid::Uuid;
 use crate::apps::{
     DeployInput, Deployed, job_id, nomad_for, open_app, pick_instance, query, tenant_job,
 };
+use crate::audit;
 use crate::authz::{Action, Caller};
 use crate::live::TailSubscription;
 use crate::tenants::Tenant;
 use crate::{DomainError, Services};
+use serde_json::json;
 
 fn nomad_error(e: np_nomad::Error) -> DomainError {
     DomainError::upstream("nomad", e)
@@ -397,14 +399,7 @@ pub async fn versions(
                 continue;
             };
             if matches!(d.status.as_str(), "successful" | "failed" | "cancelled") {
-                sqlx::query(
-                    "UPDATE deploys SET rollout = $2, rollout_description = $3 WHERE id = $1 AND rollout IS NULL",
-                )
-                .bind(row.id)
-                .bind(&d.status)
-                .bind(&d.status_description)
-                .execute(&services.db)
-                .await?;
+                record_rollout(services, &tenant, app, row.id, d).await?;
                 row.rollout = Some(d.status.clone());
                 row.rollout_description = Some(d.status_description.clone());
             } else {
@@ -444,6 +439,60 @@ pub async fn versions(
             current: Some(r.id) == current,
         })
         .collect())
+}
+
+/// Records how a deploy's rollout ended, in `deploys` and, the first time, in the audit log.
+async fn record_rollout(
+    services: &Services,
+    tenant: &Tenant,
+    app: &str,
+    deploy: Uuid,
+    d: &np_nomad::types::Deployment,
+) -> Result<(), DomainError> {
+    let mut tx = services.db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE deploys SET rollout = $2, rollout_description = $3, job_version = $4
+          WHERE id = $1 AND rollout IS NULL",
+    )
+    .bind(deploy)
+    .bind(&d.status)
+    .bind(&d.status_description)
+    .bind(i64::try_from(d.job_version).ok())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 1 {
+        let record = audit::Record::new("deploy.rollout")
+            .tenant(tenant)
+            .target("app", app)
+            .details(json!({
+                "deploy_id": deploy,
+                "status": d.status,
+                "description": d.status_description,
+            }));
+        let record = audit::Record {
+            nomad: audit::NomadIds {
+                deployment_id: Some(d.id.clone()),
+                job_version: i64::try_from(d.job_version).ok(),
+                job_modify_index: i64::try_from(d.job_modify_index).ok(),
+                eval_id: None,
+            },
+            ..record
+        };
+        let outcome = if d.status == "successful" {
+            audit::Outcome::Success
+        } else {
+            audit::Outcome::Failure
+        };
+        audit::event(
+            &mut *tx,
+            &audit::Actor::of(&Caller::system("Nomad deployment")),
+            &record,
+            outcome,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn stored_spec(
@@ -577,39 +626,53 @@ pub async fn restart(
     instance: Option<&str>,
 ) -> Result<usize, DomainError> {
     let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
-    let targets: Vec<String> = match instance.filter(|i| !i.is_empty()) {
-        Some(one) => vec![pick_instance(&nomad, &tenant, app, Some(one)).await?.0],
-        None => {
-            let (allocs, _) = nomad
-                .jobs()
-                .allocations(&job_id, false, &query(&tenant))
-                .await
-                .map_err(nomad_error)?;
-            allocs
-                .into_iter()
-                .filter(|a| {
-                    a.namespace == tenant.nomad_namespace
-                        && a.desired_status == "run"
-                        && a.client_status == "running"
-                })
-                .map(|a| a.id)
-                .collect()
-        }
-    };
-    if targets.is_empty() {
-        return Err(DomainError::Conflict(format!(
-            "{app} has no running instance to restart"
-        )));
-    }
-    let options = WriteOptions::namespace(&tenant.nomad_namespace);
-    for id in &targets {
-        nomad
-            .allocations()
-            .restart(id, None, &options)
-            .await
-            .map_err(nomad_error)?;
-    }
-    Ok(targets.len())
+    let instance = instance.filter(|i| !i.is_empty());
+    let record = audit::Record::new("app.restart")
+        .tenant(&tenant)
+        .target("app", app)
+        .details(json!({ "instance": instance }));
+    audit::around(
+        &services.db,
+        &audit::Actor::of(caller),
+        record,
+        async || {
+            let targets: Vec<String> = match instance {
+                Some(one) => vec![pick_instance(&nomad, &tenant, app, Some(one)).await?.0],
+                None => {
+                    let (allocs, _) = nomad
+                        .jobs()
+                        .allocations(&job_id, false, &query(&tenant))
+                        .await
+                        .map_err(nomad_error)?;
+                    allocs
+                        .into_iter()
+                        .filter(|a| {
+                            a.namespace == tenant.nomad_namespace
+                                && a.desired_status == "run"
+                                && a.client_status == "running"
+                        })
+                        .map(|a| a.id)
+                        .collect()
+                }
+            };
+            if targets.is_empty() {
+                return Err(DomainError::Conflict(format!(
+                    "{app} has no running instance to restart"
+                )));
+            }
+            let options = WriteOptions::namespace(&tenant.nomad_namespace);
+            for id in &targets {
+                nomad
+                    .allocations()
+                    .restart(id, None, &options)
+                    .await
+                    .map_err(nomad_error)?;
+            }
+            Ok(targets.len())
+        },
+        |_| audit::NomadIds::default(),
+    )
+    .await
 }
 
 /// Promotes the canaries of `app`'s running deployment.
@@ -623,29 +686,45 @@ pub async fn promote(
     app: &str,
 ) -> Result<String, DomainError> {
     let (tenant, nomad, job_id) = open_app(services, caller, tenant, app, Action::Operate).await?;
-    let (deployment, _) = nomad
-        .jobs()
-        .latest_deployment(&job_id, &query(&tenant))
-        .await
-        .map_err(nomad_error)?;
-    let Some(deployment) = deployment.filter(|d| d.status == "running") else {
-        return Err(DomainError::Conflict(format!(
-            "{app} has no deployment in progress to promote"
-        )));
-    };
-    if deployment.namespace != tenant.nomad_namespace {
-        return Err(DomainError::NotFound("app"));
-    }
-    let answer = nomad
-        .deployments()
-        .promote(
-            &deployment.id,
-            &[],
-            &WriteOptions::namespace(&tenant.nomad_namespace),
-        )
-        .await
-        .map_err(nomad_error)?;
-    Ok(answer.eval_id)
+    let record = audit::Record::new("app.promote")
+        .tenant(&tenant)
+        .target("app", app);
+    let promoted = audit::around(
+        &services.db,
+        &audit::Actor::of(caller),
+        record,
+        async || {
+            let (deployment, _) = nomad
+                .jobs()
+                .latest_deployment(&job_id, &query(&tenant))
+                .await
+                .map_err(nomad_error)?;
+            let Some(deployment) = deployment.filter(|d| d.status == "running") else {
+                return Err(DomainError::Conflict(format!(
+                    "{app} has no deployment in progress to promote"
+                )));
+            };
+            if deployment.namespace != tenant.nomad_namespace {
+                return Err(DomainError::NotFound("app"));
+            }
+            let answer = nomad
+                .deployments()
+                .promote(
+                    &deployment.id,
+                    &[],
+                    &WriteOptions::namespace(&tenant.nomad_namespace),
+                )
+                .await
+                .map_err(nomad_error)?;
+            Ok((answer.eval_id, deployment.id))
+        },
+        |(eval, deployment)| audit::NomadIds {
+            deployment_id: Some(deployment.clone()),
+            ..audit::NomadIds::of_eval(eval)
+        },
+    )
+    .await?;
+    Ok(promoted.0)
 }
 
 /// A history search through an app's logs.

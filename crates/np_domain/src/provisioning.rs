@@ -10,9 +10,11 @@ use np_nomad::types::{AclPolicy, AclToken, Namespace, NamespaceCapabilities};
 use np_nomad::{QueryOptions, WriteOptions};
 use np_spec::spec::Runtime;
 
+use crate::audit;
 use crate::authz::{Action, Caller};
 use crate::tenants::{self, NewTenant, Tenant, TenantSettings};
 use crate::{DomainError, Services};
+use serde_json::json;
 
 /// The Nomad capabilities a tenant's token has in its namespace: enough to run and operate its apps,
 /// nothing about other namespaces, nodes or ACLs.
@@ -64,9 +66,58 @@ pub async fn create(
     new: &NewTenant,
 ) -> Result<Tenant, DomainError> {
     caller.require_platform_admin("create tenants")?;
-    new.settings.validate(&services.platform)?;
-    let tenant = tenants::insert(&services.db, new).await?;
-    provision_row(services, tenant).await
+    let actor = audit::Actor::of(caller);
+    let record = audit::Record::new("tenant.create")
+        .target("tenant", new.slug.to_string())
+        .details(json!({ "display_name": new.display_name, "settings": new.settings }));
+    let created: Result<(Tenant, audit::Pending), DomainError> = async {
+        new.settings.validate(&services.platform)?;
+        let mut tx = services.db.begin().await?;
+        let tenant = tenants::insert(&mut *tx, new).await?;
+        let pending = audit::begin(&mut *tx, &actor, record.clone().tenant(&tenant)).await?;
+        tx.commit().await?;
+        Ok((tenant, pending))
+    }
+    .await;
+    let (tenant, pending) = match created {
+        Ok(created) => created,
+        Err(e) => {
+            audit::refused(&services.db, &actor, record, &e).await;
+            return Err(e);
+        }
+    };
+    let result = provision_row(services, tenant).await;
+    settle_provisioning(services, pending, &result).await;
+    result
+}
+
+/// Records how creating a tenant's namespace went.
+async fn settle_provisioning(
+    services: &Services,
+    pending: audit::Pending,
+    result: &Result<Tenant, DomainError>,
+) {
+    match result {
+        Ok(t) if t.namespace_state != "ready" => {
+            let error = t.namespace_error.clone().unwrap_or_default();
+            if let Err(e) = pending
+                .finish(
+                    &services.db,
+                    audit::Outcome::Failure,
+                    audit::NomadIds::default(),
+                    json!({ "namespace": t.nomad_namespace, "error": error }),
+                )
+                .await
+            {
+                tracing::error!(error = %e, "recording a tenant's provisioning failed");
+            }
+        }
+        _ => {
+            pending
+                .settle(&services.db, result, audit::NomadIds::default(), json!({}))
+                .await;
+        }
+    }
 }
 
 /// Retries creating the tenant's namespace (and ACL policy and token).
@@ -80,7 +131,13 @@ pub async fn provision(
 ) -> Result<Tenant, DomainError> {
     caller.require_platform_admin("create tenant namespaces")?;
     let tenant = tenants::by_slug(&services.db, slug).await?;
-    provision_row(services, tenant).await
+    let record = audit::Record::new("tenant.provision")
+        .tenant(&tenant)
+        .target("tenant", slug);
+    let pending = audit::begin(&services.db, &audit::Actor::of(caller), record).await?;
+    let result = provision_row(services, tenant).await;
+    settle_provisioning(services, pending, &result).await;
+    result
 }
 
 async fn provision_row(services: &Services, tenant: Tenant) -> Result<Tenant, DomainError> {
@@ -189,8 +246,20 @@ pub async fn update(
     let tenant = caller
         .authorize(&services.db, slug, Action::ManageSettings)
         .await?;
-    settings.validate(&services.platform)?;
-    tenants::update(&services.db, tenant.id, display_name, settings).await
+    let record = audit::Record::new("tenant.update")
+        .tenant(&tenant)
+        .target("tenant", slug)
+        .details(json!({ "display_name": display_name, "settings": settings }));
+    audit::atomically(
+        &services.db,
+        &audit::Actor::of(caller),
+        record,
+        async |tx| {
+            settings.validate(&services.platform)?;
+            tenants::update(&mut *tx, tenant.id, display_name, settings).await
+        },
+    )
+    .await
 }
 
 /// Deletes a tenant (platform admins only) when it has no app left running: its namespace, policy and token
@@ -202,6 +271,20 @@ pub async fn delete(services: &Services, caller: &Caller, slug: &str) -> Result<
     let tenant = caller
         .authorize(&services.db, slug, Action::DeleteTenant)
         .await?;
+    let record = audit::Record::new("tenant.delete")
+        .tenant(&tenant)
+        .target("tenant", slug);
+    audit::around(
+        &services.db,
+        &audit::Actor::of(caller),
+        record,
+        async || delete_tenant(services, &tenant).await,
+        |()| audit::NomadIds::default(),
+    )
+    .await
+}
+
+async fn delete_tenant(services: &Services, tenant: &Tenant) -> Result<(), DomainError> {
     if let Some(nomad) = services.upstreams.nomad.as_ref() {
         let query = QueryOptions {
             namespace: Some(tenant.nomad_namespace.clone()),

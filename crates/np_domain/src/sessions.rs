@@ -184,6 +184,7 @@ pub async fn caller(
         email,
         platform_role: platform_role.as_deref().and_then(PlatformRole::parse),
         grants,
+        origin: crate::authz::Origin::default(),
     }))
 }
 

@@ -141,3 +141,41 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>, DomainErr
     .fetch_all(db)
     .await?)
 }
+
+/// Disables or enables the user `user_id` (platform admins only, never themselves); recorded in the audit log.
+///
+/// # Errors
+/// `Forbidden`; `Invalid` for disabling oneself; `NotFound`.
+pub async fn disable(
+    services: &crate::Services,
+    caller: &crate::authz::Caller,
+    user_id: &str,
+    disabled: bool,
+) -> Result<(), DomainError> {
+    caller.require_platform_admin("disable users")?;
+    let user = Uuid::parse_str(user_id).map_err(|_| DomainError::NotFound("user"))?;
+    if Some(user) == caller.user_id() && disabled {
+        return Err(DomainError::invalid(
+            "disabled",
+            "you cannot disable yourself",
+        ));
+    }
+    let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&services.db)
+        .await?;
+    let record = crate::audit::Record::new(if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    })
+    .target("user", user.to_string())
+    .details(serde_json::json!({ "name": name }));
+    crate::audit::atomically(
+        &services.db,
+        &crate::audit::Actor::of(caller),
+        record,
+        async |tx| set_disabled(tx, user, disabled).await,
+    )
+    .await
+}

@@ -30,6 +30,7 @@ async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
         },
         platform: Platform::default(),
         live: np_domain::live::Hub::new(),
+        audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
     };
     let admin = Caller::system("test");
     provisioning::create(

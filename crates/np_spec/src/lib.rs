@@ -4,6 +4,7 @@
 //! Everything here is pure (no I/O) and compiles to WebAssembly, so the deploy form can show exactly what the
 //! server will generate. The server always regenerates and revalidates; it never trusts a job from a browser.
 
+pub mod audit;
 pub mod duration;
 pub mod error;
 pub mod form;

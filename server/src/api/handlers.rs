@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use np_domain::apps::{self, DeployInput, LogsQuery};
 use np_domain::authz::Action;
-use np_domain::memberships::{self, Invitee, TenantRole};
+use np_domain::memberships::{self, TenantRole};
 use np_domain::tenants::{NewTenant, TenantSettings};
 use np_domain::{DomainError, api_tokens, provisioning, tenants};
 use np_spec::parse::Format;
@@ -91,17 +91,7 @@ pub async fn update_user(
 ) -> ApiResult {
     caller.require_platform_admin("disable users")?;
     let input: UpdateUser = json_body(&body)?;
-    let user = Uuid::parse_str(&user).map_err(|_| DomainError::NotFound("user"))?;
-    if Some(user) == caller.user_id() && input.disabled {
-        return Err(DomainError::invalid("disabled", "you cannot disable yourself").into());
-    }
-    let mut conn = state
-        .services
-        .db
-        .acquire()
-        .await
-        .map_err(DomainError::from)?;
-    np_domain::users::set_disabled(&mut conn, user, input.disabled).await?;
+    np_domain::users::disable(&state.services, &caller, &user, input.disabled).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -224,7 +214,7 @@ pub async fn add_member(
     Path(tenant): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let t = caller
+    caller
         .authorize(&state.services.db, &tenant, Action::ManageMembers)
         .await?;
     let input: AddMember = json_body(&body)?;
@@ -234,14 +224,15 @@ pub async fn add_member(
         .as_ref()
         .map(|o| o.issuer().to_owned())
         .unwrap_or_default();
-    let who = Invitee::parse(&input.member, &issuer)?;
-    let mut conn = state
-        .services
-        .db
-        .acquire()
-        .await
-        .map_err(DomainError::from)?;
-    let added = memberships::add(&mut conn, t.id, &who, input.role, caller.user_id()).await?;
+    let added = memberships::add_member(
+        &state.services,
+        &caller,
+        &tenant,
+        &input.member,
+        input.role,
+        &issuer,
+    )
+    .await?;
     created(json!({"added": added, "invited": !added}))
 }
 
@@ -251,11 +242,7 @@ pub async fn remove_member(
     Person(caller): Person,
     Path((tenant, user)): Path<(String, String)>,
 ) -> ApiResult {
-    let t = caller
-        .authorize(&state.services.db, &tenant, Action::ManageMembers)
-        .await?;
-    let user = Uuid::parse_str(&user).map_err(|_| DomainError::NotFound("member"))?;
-    memberships::remove(&state.services.db, t.id, user).await?;
+    memberships::remove_member(&state.services, &caller, &tenant, &user).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -265,11 +252,7 @@ pub async fn remove_invite(
     Person(caller): Person,
     Path((tenant, invite)): Path<(String, String)>,
 ) -> ApiResult {
-    let t = caller
-        .authorize(&state.services.db, &tenant, Action::ManageMembers)
-        .await?;
-    let invite = Uuid::parse_str(&invite).map_err(|_| DomainError::NotFound("invite"))?;
-    memberships::remove_invite(&state.services.db, t.id, invite).await?;
+    memberships::withdraw_invite(&state.services, &caller, &tenant, &invite).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -305,17 +288,17 @@ pub async fn create_token(
     Path(tenant): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let t = caller
+    caller
         .authorize(&state.services.db, &tenant, Action::ManageTokens)
         .await?;
     let input: CreateToken = json_body(&body)?;
-    let made = api_tokens::create(
-        &state.services.db,
-        t.id,
+    let made = api_tokens::issue(
+        &state.services,
+        &caller,
+        &tenant,
         &input.name,
         input.role,
         input.expires_in_days,
-        caller.user_id(),
     )
     .await?;
     created(made)
@@ -327,11 +310,7 @@ pub async fn revoke_token(
     Person(caller): Person,
     Path((tenant, token)): Path<(String, String)>,
 ) -> ApiResult {
-    let t = caller
-        .authorize(&state.services.db, &tenant, Action::ManageTokens)
-        .await?;
-    let token = Uuid::parse_str(&token).map_err(|_| DomainError::NotFound("token"))?;
-    api_tokens::revoke(&state.services.db, t.id, token).await?;
+    api_tokens::revoke_token(&state.services, &caller, &tenant, &token).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -3,10 +3,12 @@
 //! Every failure lands on `/login?error=<code>`, a page that never redirects by itself, so a broken provider
 //! cannot cause a redirect loop.
 
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use np_domain::authz::Origin;
 use serde::Deserialize;
+use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::oidc::{SignInError, SignedIn};
@@ -97,6 +99,7 @@ pub struct CallbackQuery {
 /// groups to roles, and starts a fresh session.
 pub async fn callback(
     State(state): State<AppState>,
+    origin: Option<Extension<Origin>>,
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
@@ -118,28 +121,13 @@ pub async fn callback(
             return to_login_page(SignInError::Unavailable);
         }
     };
-    let returned_state = q.state.unwrap_or_default();
-    if !bool::from(returned_state.as_bytes().ct_eq(attempt.state.as_bytes())) {
-        tracing::warn!("sign-in callback with the wrong state");
-        return to_login_page(SignInError::StateMismatch);
-    }
-    if let Some(error) = q.error {
-        tracing::warn!(
-            provider_error = error.chars().take(100).collect::<String>(),
-            "the provider refused the sign-in"
-        );
-        return to_login_page(SignInError::ProviderRefused);
-    }
-    let Some(code) = q.code else {
-        return to_login_page(SignInError::ProviderRefused);
-    };
-    let signed_in = match oidc.finish(&code, &attempt).await {
-        Ok(s) => s,
-        Err(e) => return to_login_page_then(e, &attempt.next_path),
-    };
-    let session = match start_session(&state, &signed_in, cookie(&headers, SESSION_COOKIE)).await {
+    let origin = origin.map(|o| o.0).unwrap_or_default();
+    let session = match finish_sign_in(&state, oidc, &attempt, q, &headers, &origin).await {
         Ok(session) => session,
-        Err(e) => return to_login_page_then(e, &attempt.next_path),
+        Err((error, identity)) => {
+            record_sign_in_failure(&state, origin, &error, identity.as_ref()).await;
+            return to_login_page_then(error, &attempt.next_path);
+        }
     };
     let mut response = Redirect::to(&attempt.next_path).into_response();
     let headers = response.headers_mut();
@@ -155,10 +143,68 @@ pub async fn callback(
     response
 }
 
+/// The checks and exchanges after the attempt was found: the provider's answer, the ID token, the session.
+/// A failure comes with the identity when it was already known.
+async fn finish_sign_in(
+    state: &AppState,
+    oidc: &super::oidc::Oidc,
+    attempt: &np_domain::sessions::LoginAttempt,
+    q: CallbackQuery,
+    headers: &HeaderMap,
+    origin: &Origin,
+) -> Result<String, (SignInError, Option<np_domain::users::Identity>)> {
+    let returned_state = q.state.unwrap_or_default();
+    if !bool::from(returned_state.as_bytes().ct_eq(attempt.state.as_bytes())) {
+        tracing::warn!("sign-in callback with the wrong state");
+        return Err((SignInError::StateMismatch, None));
+    }
+    if let Some(error) = q.error {
+        tracing::warn!(
+            provider_error = error.chars().take(100).collect::<String>(),
+            "the provider refused the sign-in"
+        );
+        return Err((SignInError::ProviderRefused, None));
+    }
+    let Some(code) = q.code else {
+        return Err((SignInError::ProviderRefused, None));
+    };
+    let signed_in = oidc.finish(&code, attempt).await.map_err(|e| (e, None))?;
+    start_session(state, &signed_in, cookie(headers, SESSION_COOKIE), origin)
+        .await
+        .map_err(|e| (e, Some(signed_in.identity.clone())))
+}
+
+/// Records a failed sign-in (after a sign-in this browser started was found).
+async fn record_sign_in_failure(
+    state: &AppState,
+    origin: Origin,
+    error: &SignInError,
+    identity: Option<&np_domain::users::Identity>,
+) {
+    let actor = np_domain::audit::Actor::anonymous(
+        origin,
+        identity.map(|i| i.issuer.clone()),
+        identity.map(|i| i.subject.clone()),
+    );
+    let record = np_domain::audit::Record::new("auth.sign_in")
+        .details(json!({ "error": error.to_string() }));
+    if let Err(e) = np_domain::audit::event(
+        &state.services.db,
+        &actor,
+        &record,
+        np_domain::audit::Outcome::Failure,
+    )
+    .await
+    {
+        tracing::error!(error = %e, "recording a failed sign-in failed");
+    }
+}
+
 async fn start_session(
     state: &AppState,
     signed_in: &SignedIn,
     previous: Option<&str>,
+    origin: &Origin,
 ) -> Result<String, SignInError> {
     let unavailable = |e: np_domain::DomainError| {
         tracing::error!(error = %e, "recording the sign-in failed");
@@ -193,16 +239,59 @@ async fn start_session(
     )
     .await
     .map_err(unavailable)?;
+    let actor = np_domain::audit::Actor {
+        kind: "user",
+        user_id: Some(user.id),
+        issuer: Some(user.issuer.clone()),
+        subject: Some(user.subject.clone()),
+        name: user.display_name.clone(),
+        origin: origin.clone(),
+    };
+    let record = np_domain::audit::Record::new("auth.sign_in")
+        .target("user", user.id.to_string())
+        .details(json!({
+            "platform_role": roles.platform.map(|r| r.as_str()),
+            "mapped_roles": roles.tenants.iter().map(|(t, r)| json!({"tenant": t, "role": r.as_str()})).collect::<Vec<_>>(),
+            "groups": signed_in.groups,
+        }));
+    np_domain::audit::event(
+        &mut *tx,
+        &actor,
+        &record,
+        np_domain::audit::Outcome::Success,
+    )
+    .await
+    .map_err(unavailable)?;
     tx.commit().await.map_err(|e| unavailable(e.into()))?;
     tracing::info!(user = %user.id, "signed in");
     Ok(session)
 }
 
 /// Ends the session; sends the browser to the provider's logout when it has one, else to `/`.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Option<Extension<np_domain::authz::Caller>>,
+    headers: HeaderMap,
+) -> Response {
     let id_token = match cookie(&headers, SESSION_COOKIE) {
         Some(value) => match np_domain::sessions::end(&state.services.db, value).await {
-            Ok(id_token) => id_token,
+            Ok(id_token) => {
+                if let Some(Extension(caller)) = &caller {
+                    let record = np_domain::audit::Record::new("auth.sign_out");
+                    let actor = np_domain::audit::Actor::of(caller);
+                    if let Err(e) = np_domain::audit::event(
+                        &state.services.db,
+                        &actor,
+                        &record,
+                        np_domain::audit::Outcome::Success,
+                    )
+                    .await
+                    {
+                        tracing::error!(error = %e, "recording a sign-out failed");
+                    }
+                }
+                id_token
+            }
             Err(e) => {
                 tracing::error!(error = %e, "ending a session failed");
                 return (

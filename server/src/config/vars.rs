@@ -164,6 +164,46 @@ pub const VARS: &[Var] = &[
         "Group-to-role mapping, e.g. np-admins=platform:admin,auditors=platform:auditor,acme-devs=acme:developer. Roles: platform:admin, platform:auditor, <tenant>:admin, <tenant>:developer, <tenant>:auditor.",
     ),
     var(
+        "NP_DATABASE_ROLE",
+        Some("np_app"),
+        "Role the console switches to on every database connection (SET ROLE): it may read and append to the \
+         audit log but not change it. Empty keeps the login role (use when DATABASE_URL logs in as np_app).",
+    ),
+    var(
+        "NP_TRUSTED_PROXIES",
+        None,
+        "Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed; the \
+         audit log records the client address they report. Unset: the peer address is recorded.",
+    ),
+    var(
+        "NP_AUDIT_KEY_FILE",
+        None,
+        "Ed25519 key (64 hex digits) that signs audit checkpoints; created on first start. Keep it outside \
+         the database's reach. Default: audit-signing.key under NP_DATA_DIR.",
+    ),
+    var(
+        "NP_AUDIT_CHECKPOINT_FILE",
+        None,
+        "File signed audit checkpoints are appended to (a copy outside the database, for np audit verify \
+         --checkpoints). Default: audit-checkpoints.ndjson under NP_DATA_DIR.",
+    ),
+    var(
+        "NP_AUDIT_CHECKPOINT_EVERY",
+        Some("1000"),
+        "Sign a checkpoint of the audit chain after this many new records...",
+    ),
+    var(
+        "NP_AUDIT_CHECKPOINT_SECS",
+        Some("300"),
+        "...or when the last checkpoint is this old and records were added since.",
+    ),
+    var(
+        "NP_AUDIT_RECONCILE_SECS",
+        Some("120"),
+        "An action's intent older than this without a result is settled by the reconciler (deploys from \
+         Nomad's job versions, others as unknown). Checked at start-up and every minute.",
+    ),
+    var(
         "NP_SESSION_IDLE_MINUTES",
         Some("60"),
         "A session unused this long ends.",

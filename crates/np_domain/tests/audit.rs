@@ -1,0 +1,810 @@
+//! The audit log against a real Postgres and the cluster simulator: every action writes an intent and a
+//! result; the application role can only read and append; tampering of every kind is detected; tenant
+//! auditors see only their tenant; interrupted deploys are settled from Nomad.
+
+use std::time::Duration;
+
+use np_domain::apps::DeployInput;
+use np_domain::audit::chain::{self, Keys};
+use np_domain::audit::query::{self, Scope};
+use np_domain::audit::{self, Actor, Outcome, Record};
+use np_domain::authz::{Caller, Grant, Origin, Principal};
+use np_domain::memberships::TenantRole;
+use np_domain::tenants::{NewTenant, TenantSettings};
+use np_domain::{
+    DomainError, Platform, Services, Upstreams, api_tokens, memberships, provisioning,
+};
+use np_nomad::{Nomad, NomadConfig};
+use np_spec::audit::AuditFilter;
+use np_spec::names::TenantSlug;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
+    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let services = Services {
+        db: pool,
+        upstreams: Upstreams {
+            nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
+            ..Upstreams::default()
+        },
+        platform: Platform::default(),
+        live: np_domain::live::Hub::new(),
+        audit: std::sync::Arc::new(Keys::ephemeral()),
+    };
+    let admin = Caller {
+        origin: Origin {
+            ip: Some("198.51.100.7".into()),
+            user_agent: Some("audit-test".into()),
+            request_id: Some("req-1".into()),
+        },
+        ..Caller::system("test")
+    };
+    for slug in ["acme", "globex"] {
+        provisioning::create(
+            &services,
+            &admin,
+            &NewTenant {
+                slug: TenantSlug::parse(slug).unwrap(),
+                display_name: slug.into(),
+                settings: TenantSettings::default(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    (services, sim, admin)
+}
+
+fn input(text: &str) -> DeployInput {
+    DeployInput {
+        text: text.into(),
+        format: None,
+        app: None,
+        source: "api",
+        idempotency_key: None,
+        based_on: None,
+    }
+}
+
+/// Intents without a result.
+async fn open_intents(db: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events i WHERE phase = 'intent' AND NOT EXISTS
+           (SELECT 1 FROM audit_events r WHERE r.correlation_id = i.correlation_id AND r.phase = 'result')",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+/// `(phase, outcome)` of every record of `action`, in order.
+async fn records(db: &PgPool, action: &str) -> Vec<(String, Option<String>)> {
+    sqlx::query_as("SELECT phase, outcome FROM audit_events WHERE action = $1 ORDER BY seq")
+        .bind(action)
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+fn pair(outcome: &str) -> Vec<(String, Option<String>)> {
+    vec![
+        ("intent".into(), None),
+        ("result".into(), Some(outcome.into())),
+    ]
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn every_action_writes_an_intent_and_a_result(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    let db = services.db.clone();
+    assert_eq!(records(&db, "tenant.create").await.len(), 4);
+
+    np_domain::apps::deploy(
+        &services,
+        &admin,
+        "acme",
+        &input(r#"{"name":"web","image":"nginx:1.27"}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(records(&db, "deploy.submit").await, pair("success"));
+    let (eval, details): (Option<String>, serde_json::Value) = sqlx::query_as(
+        "SELECT eval_id, details FROM audit_events WHERE action = 'deploy.submit' AND phase = 'intent'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(
+        eval.is_none(),
+        "the intent is written before Nomad is called"
+    );
+    assert_eq!(details["spec"]["image"], "nginx:1.27");
+    assert_eq!(details["job"]["Job"]["ID"], "acme-web");
+    let (eval, ip, ua, request): (Option<String>, String, String, String) = sqlx::query_as(
+        "SELECT eval_id, source_ip, user_agent, request_id FROM audit_events
+          WHERE action = 'deploy.submit' AND phase = 'result'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(eval.is_some_and(|e| !e.is_empty()));
+    assert_eq!(
+        (ip.as_str(), ua.as_str(), request.as_str()),
+        ("198.51.100.7", "audit-test", "req-1")
+    );
+
+    // A refused deploy is recorded with its reason, and changes nothing.
+    let bad = np_domain::apps::deploy(
+        &services,
+        &admin,
+        "acme",
+        &input(r#"{"name":"web","image":""}"#),
+    )
+    .await;
+    assert!(matches!(bad, Err(DomainError::Rejected(_))), "{bad:?}");
+
+    // Refused by the console, and by Nomad (the deployment is still running): both recorded as failures, with
+    // Nomad's words.
+    let refused = np_domain::apps::scale(&services, &admin, "acme", "web", 5000).await;
+    assert!(matches!(refused, Err(DomainError::Invalid { .. })));
+    let refused = np_domain::apps::scale(&services, &admin, "acme", "web", 1).await;
+    assert!(
+        matches!(refused, Err(DomainError::Upstream { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        records(&db, "app.scale").await,
+        [pair("failure"), pair("failure")].concat()
+    );
+    let why: String = sqlx::query_scalar(
+        "SELECT details ->> 'error' FROM audit_events WHERE action = 'app.scale' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(why.contains("active deployment"), "{why}");
+    np_domain::apps::stop(&services, &admin, "acme", "web", false)
+        .await
+        .unwrap();
+    assert_eq!(records(&db, "app.stop").await, pair("success"));
+
+    let added = memberships::add_member(
+        &services,
+        &admin,
+        "acme",
+        "ann@example.com",
+        TenantRole::Developer,
+        "",
+    )
+    .await
+    .unwrap();
+    assert!(!added, "nobody with that address yet: invited");
+    assert_eq!(records(&db, "member.add").await, pair("success"));
+    let bad = memberships::add_member(
+        &services,
+        &admin,
+        "acme",
+        "not an address",
+        TenantRole::Developer,
+        "",
+    )
+    .await;
+    assert!(bad.is_err());
+    assert_eq!(records(&db, "member.add").await[2..], pair("failure")[..]);
+
+    // Tokens: made by people; the secret never reaches the log, its HMAC does.
+    let person = person(&db, "acme", TenantRole::Admin).await;
+    let made = api_tokens::issue(&services, &person, "acme", "ci", TenantRole::Developer, 30)
+        .await
+        .unwrap();
+    let log: String = sqlx::query_scalar("SELECT string_agg(details::text, ' ') FROM audit_events")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(!log.contains(&made.secret));
+    assert!(log.contains(&services.audit.hmac(&made.secret)));
+    api_tokens::revoke_token(&services, &person, "acme", &made.token.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(records(&db, "token.create").await, pair("success"));
+    assert_eq!(records(&db, "token.revoke").await, pair("success"));
+    let (actor_iss, actor_sub, actor_name): (String, String, String) = sqlx::query_as(
+        "SELECT actor_iss, actor_sub, actor_name FROM audit_events WHERE action = 'token.revoke' LIMIT 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (actor_iss.as_str(), actor_sub.as_str(), actor_name.as_str()),
+        ("https://idp.example.test", "acme-admin", "Acme Admin")
+    );
+
+    provisioning::update(
+        &services,
+        &admin,
+        "globex",
+        "Globex Corp",
+        &TenantSettings::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(records(&db, "tenant.update").await, pair("success"));
+    provisioning::delete(&services, &admin, "globex")
+        .await
+        .unwrap();
+    assert!(np_domain::tenants::by_slug(&db, "globex").await.is_err());
+    assert_eq!(records(&db, "tenant.delete").await, pair("success"));
+
+    // The completeness invariant, and a whole chain.
+    assert_eq!(open_intents(&db).await, 0);
+    let report = chain::verify(&db, Some(services.audit.public()), Vec::new())
+        .await
+        .unwrap();
+    assert!(report.intact, "{report:?}");
+    assert!(report.verified > 20);
+}
+
+/// A person (issuer `https://idp.example.test`) with `role` in `tenant`.
+async fn person(db: &PgPool, tenant: &str, role: TenantRole) -> Caller {
+    let subject = format!("{tenant}-{}", role.as_str());
+    let user = np_domain::users::upsert(
+        db,
+        &np_domain::users::Identity {
+            issuer: "https://idp.example.test".into(),
+            subject: subject.clone(),
+            email: None,
+            display_name: Some(format!("{} {}", capital(tenant), capital(role.as_str()))),
+        },
+    )
+    .await
+    .unwrap();
+    let t = np_domain::tenants::by_slug(db, tenant).await.unwrap();
+    memberships::set_role(db, t.id, user.id, role)
+        .await
+        .unwrap();
+    Caller {
+        principal: Principal::User {
+            user_id: user.id,
+            session_id: Uuid::new_v4(),
+        },
+        display_name: user.display_name,
+        email: None,
+        platform_role: None,
+        grants: vec![Grant {
+            tenant_id: t.id,
+            tenant: t.slug,
+            tenant_name: t.display_name,
+            role,
+        }],
+        origin: Origin::default(),
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_application_role_can_only_read_and_append(pool: PgPool) {
+    let actor = Actor::of(&Caller::system("test"));
+    audit::event(&pool, &actor, &Record::new("test.first"), Outcome::Success)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET ROLE np_app")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    // Appending and reading work.
+    audit::event(
+        &mut *conn,
+        &actor,
+        &Record::new("test.second"),
+        Outcome::Success,
+    )
+    .await
+    .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    // Changing, deleting and truncating are refused by the grants…
+    for statement in [
+        "UPDATE audit_events SET actor_name = 'someone else'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+        "UPDATE audit_chain_head SET seq = 0",
+        "DELETE FROM audit_checkpoints",
+    ] {
+        let err = sqlx::query(statement)
+            .execute(&mut *conn)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{statement}: {err}"
+        );
+    }
+    sqlx::query("RESET ROLE").execute(&mut *conn).await.unwrap();
+    // …and, for the tables' owner too, by the triggers.
+    for statement in [
+        "UPDATE audit_events SET actor_name = 'someone else'",
+        "DELETE FROM audit_events WHERE seq = 1",
+        "TRUNCATE audit_events",
+        "TRUNCATE audit_checkpoints",
+    ] {
+        let err = sqlx::query(statement)
+            .execute(&mut *conn)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("append-only"),
+            "{statement}: {err}"
+        );
+    }
+    // An insert that bypasses the console is still numbered, timed and chained by the database.
+    sqlx::query(
+        "INSERT INTO audit_events (seq, phase, correlation_id, actor_kind, actor_name, action, outcome,
+                                   occurred_at, prev_hash, row_hash)
+         VALUES (999, 'event', gen_random_uuid(), 'system', 'psql', 'test.by_hand', 'success',
+                 '2001-01-01', '\\x00', '\\x00')",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let (seq, year): (i64, f64) = sqlx::query_as(
+        "SELECT seq, extract(year FROM occurred_at)::float8 FROM audit_events WHERE action = 'test.by_hand'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(seq, 3);
+    assert!(year >= 2025.0, "the database's clock, not the insert's");
+    drop(conn);
+    let report = chain::verify(&pool, None, Vec::new()).await.unwrap();
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.verified, 3);
+}
+
+/// Writes `n` records across two tenants, signs a checkpoint, and returns the keys.
+async fn chain_of(pool: &PgPool, n: usize) -> Keys {
+    let keys = Keys::ephemeral();
+    let actor = Actor::of(&Caller::system("test"));
+    for i in 0..n {
+        let record = Record::new("test.step")
+            .target("app", format!("app-{i}"))
+            .details(serde_json::json!({"i": i, "text": "grüße \"quoted\"\n", "n": null}));
+        audit::event(pool, &actor, &record, Outcome::Success)
+            .await
+            .unwrap();
+    }
+    chain::checkpoint(pool, &keys, 1, Duration::ZERO)
+        .await
+        .unwrap();
+    keys
+}
+
+async fn as_superuser(pool: &PgPool, statements: &[&str]) {
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    for s in statements {
+        sqlx::query(s).execute(&mut *conn).await.unwrap();
+    }
+    sqlx::query("SET session_replication_role = origin")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+async fn broken_at(
+    pool: &PgPool,
+    keys: &Keys,
+    outside: Vec<chain::Checkpoint>,
+) -> (Option<i64>, String) {
+    let report = chain::verify(pool, Some(keys.public()), outside)
+        .await
+        .unwrap();
+    assert_eq!(report.intact, report.first_broken.is_none());
+    (report.first_broken, report.problem.unwrap_or_default())
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_intact_chain_verifies(pool: PgPool) {
+    let keys = chain_of(&pool, 12).await;
+    let report = chain::verify(&pool, Some(keys.public()), Vec::new())
+        .await
+        .unwrap();
+    assert!(report.intact, "{report:?}");
+    assert_eq!(
+        (report.verified, report.checkpoints, report.last_checkpoint),
+        (12, 1, Some(12))
+    );
+    // A checkpoint signed by another key is itself a finding.
+    let other = Keys::ephemeral();
+    let report = chain::verify(&pool, Some(other.public()), Vec::new())
+        .await
+        .unwrap();
+    assert!(!report.intact);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_changed_field_is_detected(pool: PgPool) {
+    let keys = chain_of(&pool, 12).await;
+    as_superuser(
+        &pool,
+        &["UPDATE audit_events SET target = 'app-x' WHERE seq = 5"],
+    )
+    .await;
+    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
+    assert_eq!(seq, Some(5));
+    assert!(problem.contains("changed"), "{problem}");
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_deleted_record_is_detected(pool: PgPool) {
+    let keys = chain_of(&pool, 12).await;
+    as_superuser(&pool, &["DELETE FROM audit_events WHERE seq = 7"]).await;
+    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
+    assert_eq!(seq, Some(7));
+    assert!(problem.contains("missing"), "{problem}");
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn reordered_records_are_detected(pool: PgPool) {
+    let keys = chain_of(&pool, 12).await;
+    as_superuser(
+        &pool,
+        &[
+            "UPDATE audit_events SET seq = -1 WHERE seq = 4",
+            "UPDATE audit_events SET seq = 4 WHERE seq = 5",
+            "UPDATE audit_events SET seq = 5 WHERE seq = -1",
+        ],
+    )
+    .await;
+    let (seq, _) = broken_at(&pool, &keys, Vec::new()).await;
+    assert_eq!(seq, Some(4));
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_truncated_tail_is_detected_against_the_checkpoint(pool: PgPool) {
+    let keys = chain_of(&pool, 12).await;
+    as_superuser(
+        &pool,
+        &[
+            "DELETE FROM audit_events WHERE seq > 9",
+            "UPDATE audit_chain_head SET seq = 9, head = (SELECT row_hash FROM audit_events WHERE seq = 9)",
+        ],
+    )
+    .await;
+    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
+    assert_eq!(seq, Some(10));
+    assert!(problem.contains("after 9 are missing"), "{problem}");
+}
+
+/// Rewrites record 3 and recomputes every hash after it, as someone with full database access could.
+const REWRITE: &str = "DO $$
+DECLARE r audit_events; prev bytea;
+BEGIN
+    UPDATE audit_events SET actor_name = 'nobody' WHERE seq = 3;
+    SELECT row_hash INTO prev FROM audit_events WHERE seq = 2;
+    FOR r IN SELECT * FROM audit_events WHERE seq >= 3 ORDER BY seq LOOP
+        r.prev_hash := prev;
+        r.row_hash := sha256(prev || audit_canonical(r));
+        UPDATE audit_events SET prev_hash = r.prev_hash, row_hash = r.row_hash WHERE seq = r.seq;
+        prev := r.row_hash;
+    END LOOP;
+    UPDATE audit_chain_head SET head = prev;
+END $$";
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_rewritten_history_is_detected_by_the_signed_checkpoints(pool: PgPool) {
+    let keys = chain_of(&pool, 12).await;
+    let outside = chain::stored_checkpoints(&pool).await.unwrap();
+    as_superuser(&pool, &[REWRITE]).await;
+    // Every link holds, but the head no longer matches what the console signed.
+    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
+    assert_eq!(seq, Some(1));
+    assert!(problem.contains("signed checkpoint"), "{problem}");
+    // Deleting the checkpoints in the database as well hides it there — not from the copy kept outside.
+    as_superuser(&pool, &["DELETE FROM audit_checkpoints"]).await;
+    assert_eq!(broken_at(&pool, &keys, Vec::new()).await.0, None);
+    let (seq, _) = broken_at(&pool, &keys, outside).await;
+    assert_eq!(seq, Some(1));
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn checkpoints_are_appended_to_a_file_outside_the_database(pool: PgPool) {
+    let dir = std::env::temp_dir().join(format!("np-audit-{}", Uuid::new_v4()));
+    let mut keys = Keys::load_or_create(&dir.join("key")).unwrap();
+    keys.checkpoint_file = Some(dir.join("checkpoints.ndjson"));
+    let again = Keys::load_or_create(&dir.join("key")).unwrap();
+    assert_eq!(keys.public_hex(), again.public_hex(), "the key is kept");
+    let actor = Actor::of(&Caller::system("test"));
+    for _ in 0..3 {
+        audit::event(&pool, &actor, &Record::new("test.step"), Outcome::Success)
+            .await
+            .unwrap();
+    }
+    // Not due yet (fewer than 10 records, last checkpoint recent) once one exists.
+    assert!(
+        chain::checkpoint(&pool, &keys, 10, Duration::from_secs(300))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    audit::event(&pool, &actor, &Record::new("test.step"), Outcome::Success)
+        .await
+        .unwrap();
+    assert!(
+        chain::checkpoint(&pool, &keys, 10, Duration::from_secs(300))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        chain::checkpoint(&pool, &keys, 1, Duration::from_secs(300))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let file = chain::file_checkpoints(&dir.join("checkpoints.ndjson")).unwrap();
+    assert_eq!(file.iter().map(|c| c.seq).collect::<Vec<_>>(), [3, 4]);
+    assert!(file.iter().all(|c| c.signed_by(&keys.public())));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn tenant_auditors_see_only_their_tenant(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    let db = services.db.clone();
+    for tenant in ["acme", "globex"] {
+        memberships::add_member(
+            &services,
+            &admin,
+            tenant,
+            "x@example.com",
+            TenantRole::Auditor,
+            "",
+        )
+        .await
+        .unwrap();
+    }
+    let auditor = person(&db, "acme", TenantRole::Auditor).await;
+    let developer = person(&db, "acme", TenantRole::Developer).await;
+    assert!(matches!(
+        Scope::of(&developer),
+        Err(DomainError::Forbidden(_))
+    ));
+    let scope = Scope::of(&auditor).unwrap();
+    let page = query::list(&db, &scope, &AuditFilter::default(), None, 500)
+        .await
+        .unwrap();
+    assert!(!page.entries.is_empty());
+    assert!(
+        page.entries.iter().all(|e| e.tenant == "acme"),
+        "{:?}",
+        page.entries
+    );
+    let all = query::list(&db, &Scope::All, &AuditFilter::default(), None, 500)
+        .await
+        .unwrap();
+    assert!(all.entries.iter().any(|e| e.tenant == "globex"));
+    // Asking for another tenant's records by filter or by number finds nothing.
+    let globex = AuditFilter {
+        tenant: "globex".into(),
+        ..AuditFilter::default()
+    };
+    assert!(
+        query::list(&db, &scope, &globex, None, 500)
+            .await
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    let theirs = all
+        .entries
+        .iter()
+        .find(|e| e.tenant == "globex")
+        .unwrap()
+        .seq;
+    assert!(matches!(
+        query::get(&db, &scope, theirs).await,
+        Err(DomainError::NotFound(_))
+    ));
+    assert!(query::get(&db, &Scope::All, theirs).await.is_ok());
+    // Exports too.
+    use futures::TryStreamExt;
+    let exported: Vec<_> = query::export(db.clone(), scope, &AuditFilter::default())
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(exported.len(), page.entries.len());
+    assert!(exported.iter().all(|r| r.tenant.as_deref() == Some("acme")));
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn pages_filters_and_details(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    let db = services.db.clone();
+    for image in ["nginx:1.26", "nginx:1.27"] {
+        np_domain::apps::deploy(
+            &services,
+            &admin,
+            "acme",
+            &input(&format!(r#"{{"name":"web","image":"{image}"}}"#)),
+        )
+        .await
+        .unwrap();
+    }
+    chain_of(&db, 30).await;
+    // Keyset pages: every record once, newest first.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = query::list(&db, &Scope::All, &AuditFilter::default(), cursor, 7)
+            .await
+            .unwrap();
+        seen.extend(page.entries.iter().map(|e| e.seq));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(seen.len() as i64, total);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]));
+    // Filters.
+    let only = |f: AuditFilter| {
+        let db = db.clone();
+        async move {
+            query::list(&db, &Scope::All, &f, None, 500)
+                .await
+                .unwrap()
+                .entries
+        }
+    };
+    let deploys = only(AuditFilter {
+        action: "deploy".into(),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(deploys.len(), 4);
+    assert!(
+        deploys
+            .iter()
+            .all(|e| e.action == "deploy.submit" && e.target == "web")
+    );
+    let text = only(AuditFilter {
+        text: "APP-2".into(),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(
+        text.iter().map(|e| e.target.as_str()).collect::<Vec<_>>(),
+        [
+            "app-29", "app-28", "app-27", "app-26", "app-25", "app-24", "app-23", "app-22",
+            "app-21", "app-20", "app-2"
+        ]
+    );
+    let since_now = only(AuditFilter {
+        from: "2999-01-01".into(),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert!(since_now.is_empty());
+    // A deploy's detail: its intent and result, and the spec's change since the previous deploy.
+    let latest = deploys[0].seq;
+    let detail = query::get(&db, &Scope::All, latest).await.unwrap();
+    assert_eq!(detail.related.len(), 2);
+    let intent = detail.related[0].seq;
+    let detail = query::get(&db, &Scope::All, intent).await.unwrap();
+    assert_eq!(detail.previous_deploy, Some(deploys[3].seq));
+    assert!(
+        detail
+            .spec_changes
+            .iter()
+            .any(|c| c.path == "image" && c.after.as_deref() == Some("nginx:1.27")),
+        "{:?}",
+        detail.spec_changes
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn interrupted_deploys_are_settled_from_nomad(pool: PgPool) {
+    let (services, sim, admin) = setup(pool).await;
+    let db = services.db.clone();
+    // Two deploys interrupted after their intent: one Nomad had accepted, one it never heard of.
+    let tenant = np_domain::tenants::by_slug(&db, "acme").await.unwrap();
+    let mut ids = Vec::new();
+    for (app, reached_nomad) in [("web", true), ("api", false)] {
+        let spec = serde_json::json!({"name": app, "image": "nginx:1.27"});
+        let doc = np_spec::parse::parse(&spec.to_string()).unwrap();
+        let context = tenant.context(&services.platform).unwrap();
+        let generated = np_spec::generate(&doc.apps[0].spec, &context).unwrap();
+        let request = generated.register_request();
+        let id = Uuid::new_v4();
+        let mut tx = db.begin().await.unwrap();
+        sqlx::query(
+            "INSERT INTO deploys (id, tenant_id, app, job_id, actor, source, spec, job)
+             VALUES ($1, $2, $3, $4, 'test', 'api', $5, $6)",
+        )
+        .bind(id)
+        .bind(tenant.id)
+        .bind(app)
+        .bind(format!("acme-{app}"))
+        .bind(&spec)
+        .bind(serde_json::to_value(&request).unwrap())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        let record = Record::new("deploy.submit")
+            .tenant(&tenant)
+            .target("app", app)
+            .details(serde_json::json!({"deploy_id": id}));
+        let _ = audit::begin(&mut *tx, &Actor::of(&admin), record)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        if reached_nomad {
+            let nomad = Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
+            nomad
+                .jobs()
+                .register(&request, &np_nomad::WriteOptions::namespace("acme"))
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    assert_eq!(open_intents(&db).await, 2);
+    // Too recent to be settled: they might still be running.
+    assert_eq!(
+        audit::reconcile::reconcile(&services, Duration::from_secs(600))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        audit::reconcile::reconcile(&services, Duration::ZERO)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(open_intents(&db).await, 0);
+    let states: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT d.app, d.state, r.outcome FROM deploys d
+           JOIN audit_events r ON r.details ->> 'deploy_id' = d.id::text AND r.phase = 'result'
+          WHERE d.id = ANY($1) ORDER BY d.app",
+    )
+    .bind(&ids)
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        states,
+        [
+            ("api".into(), "failed".into(), Some("failure".into())),
+            ("web".into(), "submitted".into(), Some("success".into())),
+        ]
+    );
+    // Settled once.
+    assert_eq!(
+        audit::reconcile::reconcile(&services, Duration::ZERO)
+            .await
+            .unwrap(),
+        0
+    );
+}

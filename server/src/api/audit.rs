@@ -1,0 +1,235 @@
+//! The audit log over the API: filtered pages, a record, streamed exports (CSV and NDJSON) and the verifier.
+//! What a caller may read is decided by [`Scope`] inside every query.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use np_domain::DomainError;
+use np_domain::audit::query::{self, Scope};
+use np_domain::audit::{self, Actor, NomadIds, Outcome, Record};
+use np_domain::authz::{Action, Caller};
+use np_spec::audit::AuditFilter;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Authed as Authenticated;
+use super::handlers::{ApiResult, ok};
+use crate::state::AppState;
+
+/// `?tenant=&actor=&action=&target=&outcome=&from=&to=&text=&before=&limit=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    text: String,
+    before: Option<i64>,
+    limit: Option<i64>,
+    format: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            tenant: self.tenant.clone(),
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            target: self.target.clone(),
+            outcome: self.outcome.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            text: self.text.clone(),
+        }
+    }
+}
+
+/// `GET /audit`.
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    let scope = Scope::of(&caller)?;
+    ok(query::list(
+        &state.services.db,
+        &scope,
+        &q.filter(),
+        q.before,
+        q.limit.unwrap_or(50),
+    )
+    .await?)
+}
+
+/// `GET /tenants/{tenant}/audit`: one tenant's records.
+pub async fn tenant_list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(tenant): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    let t = caller
+        .authorize(&state.services.db, &tenant, Action::ReadAudit)
+        .await?;
+    let filter = AuditFilter {
+        tenant: t.slug.clone(),
+        ..q.filter()
+    };
+    ok(query::list(
+        &state.services.db,
+        &Scope::Tenants(vec![t.id]),
+        &filter,
+        q.before,
+        q.limit.unwrap_or(50),
+    )
+    .await?)
+}
+
+/// `GET /audit/{seq}`.
+pub async fn get(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(seq): Path<String>,
+) -> ApiResult {
+    let scope = Scope::of(&caller)?;
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| DomainError::NotFound("audit record"))?;
+    ok(query::get(&state.services.db, &scope, seq).await?)
+}
+
+/// `GET /audit/verify`: walks the whole chain (its report only; no record is shown).
+pub async fn verify(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> ApiResult {
+    Scope::of(&caller)?;
+    let report = np_domain::audit::chain::verify(
+        &state.services.db,
+        Some(state.services.audit.public()),
+        Vec::new(),
+    )
+    .await?;
+    let record = Record::new("audit.verify").details(json!({
+        "intact": report.intact,
+        "verified": report.verified,
+        "first_broken": report.first_broken,
+    }));
+    let outcome = if report.intact {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+    audit::event(&state.services.db, &Actor::of(&caller), &record, outcome).await?;
+    ok(report)
+}
+
+/// `GET /audit/export?format=csv|ndjson&…filters`: streamed, oldest first. The export itself is recorded (its
+/// filter before the first byte, the number of records after the last).
+pub async fn export(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    let scope = Scope::of(&caller)?;
+    let csv = match q.format.as_deref().unwrap_or("ndjson") {
+        "csv" => true,
+        "ndjson" => false,
+        other => {
+            return Err(
+                DomainError::invalid("format", format!("{other:?}: choose csv or ndjson")).into(),
+            );
+        }
+    };
+    let filter = q.filter();
+    let rows = query::export(state.services.db.clone(), scope, &filter)?;
+    Ok(stream(&state, &caller, filter, csv, rows).await?)
+}
+
+async fn stream(
+    state: &AppState,
+    caller: &Caller,
+    filter: AuditFilter,
+    csv: bool,
+    rows: impl futures::Stream<Item = Result<np_domain::audit::chain::ChainRow, DomainError>>
+    + Send
+    + 'static,
+) -> Result<Response, DomainError> {
+    let format = if csv { "csv" } else { "ndjson" };
+    let record = Record::new("audit.export").details(json!({ "format": format, "filter": filter }));
+    let pending = audit::begin(&state.services.db, &Actor::of(caller), record).await?;
+    let db = state.services.db.clone();
+    let header_line = csv.then(|| Ok::<_, std::io::Error>(query::CSV_HEADER.to_owned()));
+    let counted = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let count = counted.clone();
+    let lines = rows.map(move |row| match row {
+        Ok(row) => {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(if csv {
+                query::csv_line(&row)
+            } else {
+                let mut line = serde_json::to_string(&row).unwrap_or_default();
+                line.push('\n');
+                line
+            })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "an audit export failed part-way");
+            Err(std::io::Error::other(
+                "the export failed part-way; try again",
+            ))
+        }
+    });
+    let finish = futures::stream::once(async move {
+        let n = counted.load(std::sync::atomic::Ordering::Relaxed);
+        if let Err(e) = pending
+            .finish(
+                &db,
+                Outcome::Success,
+                NomadIds::default(),
+                json!({ "records": n }),
+            )
+            .await
+        {
+            tracing::error!(error = %e, "recording an export's result failed");
+        }
+        Ok(String::new())
+    });
+    let body = futures::stream::iter(header_line)
+        .chain(lines)
+        .chain(finish);
+    let date = time::OffsetDateTime::now_utc().date();
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                if csv {
+                    "text/csv; charset=utf-8"
+                } else {
+                    "application/x-ndjson"
+                }
+                .to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"np-audit-{date}.{format}\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
