@@ -16,7 +16,7 @@ EXCEPTION WHEN others THEN
 END $$;
 
 CREATE TABLE audit_events (
-    -- Gapless, assigned under the chain head's lock by the insert trigger (a sequence would leave gaps).
+    -- Gapless, assigned under the chain's lock by the insert trigger (a sequence would leave gaps).
     seq              bigint      PRIMARY KEY,
     event_id         uuid        NOT NULL UNIQUE DEFAULT gen_random_uuid(),
     -- Set by the insert trigger from the database's clock, whatever the insert said.
@@ -73,14 +73,6 @@ CREATE INDEX audit_events_text_idx ON audit_events
 -- Intents still waiting for their result (the reconciler's work list).
 CREATE INDEX audit_events_open_idx ON audit_events (seq) WHERE phase = 'intent';
 
--- The chain's head: the last record's seq and hash (one row, locked by every insert).
-CREATE TABLE audit_chain_head (
-    id   boolean PRIMARY KEY DEFAULT true CHECK (id),
-    seq  bigint  NOT NULL,
-    head bytea   NOT NULL
-);
-INSERT INTO audit_chain_head (seq, head) VALUES (0, '\x0000000000000000000000000000000000000000000000000000000000000000');
-
 -- Signed statements "the chain's head at seq N was H", made by the console with a key the database never sees.
 CREATE TABLE audit_checkpoints (
     seq       bigint      PRIMARY KEY,
@@ -128,7 +120,8 @@ CREATE FUNCTION audit_canonical(r audit_events) RETURNS bytea
         'UTF8');
 
 -- Every insert, however it is made, is numbered, timed and chained here: row_hash = SHA-256(prev_hash ‖
--- canonical form). The head's row lock serialises writers.
+-- canonical form). A transaction-scoped advisory lock serialises writers (held to commit, so records commit in
+-- seq order); the previous record is read from the primary key's end, so bulk inserts stay linear.
 CREATE FUNCTION audit_chain() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
@@ -136,13 +129,17 @@ DECLARE
     last_seq  bigint;
     last_head bytea;
 BEGIN
-    SELECT seq, head INTO last_seq, last_head FROM audit_chain_head WHERE id FOR UPDATE;
+    PERFORM pg_advisory_xact_lock(7236410500000001);
+    SELECT seq, row_hash INTO last_seq, last_head FROM audit_events ORDER BY seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+        last_seq := 0;
+        last_head := '\x0000000000000000000000000000000000000000000000000000000000000000';
+    END IF;
     NEW.seq := last_seq + 1;
     NEW.event_id := COALESCE(NEW.event_id, gen_random_uuid());
     NEW.occurred_at := date_trunc('microseconds', clock_timestamp());
     NEW.prev_hash := last_head;
     NEW.row_hash := sha256(last_head || audit_canonical(NEW));
-    UPDATE audit_chain_head SET seq = NEW.seq, head = NEW.row_hash WHERE id;
     RETURN NEW;
 END
 $$;
@@ -171,11 +168,9 @@ GRANT USAGE ON SCHEMA public TO np_app, np_auditor;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO np_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO np_app;
 REVOKE ALL ON _sqlx_migrations FROM np_app;
-REVOKE ALL ON audit_events, audit_chain_head, audit_checkpoints FROM PUBLIC, np_app;
+REVOKE ALL ON audit_events, audit_checkpoints FROM PUBLIC, np_app;
 GRANT SELECT, INSERT ON audit_events, audit_checkpoints TO np_app;
-GRANT SELECT ON audit_chain_head TO np_app;
-GRANT SELECT ON audit_events, audit_chain_head, audit_checkpoints TO np_auditor;
+GRANT SELECT ON audit_events, audit_checkpoints TO np_auditor;
 ALTER TABLE audit_events OWNER TO np_audit_owner;
-ALTER TABLE audit_chain_head OWNER TO np_audit_owner;
 ALTER TABLE audit_checkpoints OWNER TO np_audit_owner;
 ALTER FUNCTION audit_chain() OWNER TO np_audit_owner;

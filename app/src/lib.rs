@@ -6,6 +6,7 @@
 
 pub mod ansi;
 pub mod apps;
+pub mod audit;
 mod components;
 #[cfg(feature = "ssr")]
 mod context;

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod apps;
+pub mod audit;
 pub mod deploy;
 pub mod login;
 pub mod not_found;

@@ -9,6 +9,7 @@ use crate::components::layout::Layout;
 use crate::components::theme::initial_theme;
 use crate::pages::app::AppPage;
 use crate::pages::apps::AppsPage;
+use crate::pages::audit::{AuditLogPage, AuditRecordPage};
 use crate::pages::tenant::{TenantSettingsPage, TenantsPage};
 use crate::pages::{
     deploy::DeployPage, login::LoginPage, not_found::NotFound, overview::OverviewPage,
@@ -56,6 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apps/:app") view=AppPage ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=TenantSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/tenants") view=TenantsPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit/:seq") view=AuditRecordPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -31,8 +31,14 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <NavLink href="/tenant" label="Tenant" />
                         <Transition fallback=|| ()>
                             {move || Suspend::new(async move {
-                                let platform = matches!(session.await, Ok(Some(info)) if info.platform_role.is_some());
-                                platform.then(|| view! { <NavLink href="/tenants" label="Tenants" /> })
+                                let info = session.await.ok().flatten();
+                                let platform = info.as_ref().is_some_and(|i| i.platform_role.is_some());
+                                let auditor = platform
+                                    || info.as_ref().is_some_and(|i| i.tenants.iter().any(|t| t.role == "admin" || t.role == "auditor"));
+                                view! {
+                                    {auditor.then(|| view! { <NavLink href="/audit" label="Audit" /> })}
+                                    {platform.then(|| view! { <NavLink href="/tenants" label="Tenants" /> })}
+                                }
                             })}
                         </Transition>
                     </nav>

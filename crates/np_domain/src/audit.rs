@@ -431,3 +431,27 @@ pub async fn around<T>(
     pending.settle(db, &result, ids, json!({})).await;
     result
 }
+
+/// Verifies the whole chain for `caller` (anyone who may read some of the log) and records that they did.
+///
+/// # Errors
+/// `Forbidden` for callers who may read no audit record; database errors.
+pub async fn verify_for(
+    services: &crate::Services,
+    caller: &Caller,
+) -> Result<np_spec::audit::VerifyReport, DomainError> {
+    query::Scope::of(caller)?;
+    let report = chain::verify(&services.db, Some(services.audit.public()), Vec::new()).await?;
+    let record = Record::new("audit.verify").details(json!({
+        "intact": report.intact,
+        "verified": report.verified,
+        "first_broken": report.first_broken,
+    }));
+    let outcome = if report.intact {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+    event(&services.db, &Actor::of(caller), &record, outcome).await?;
+    Ok(report)
+}

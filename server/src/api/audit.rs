@@ -116,25 +116,7 @@ pub async fn verify(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
 ) -> ApiResult {
-    Scope::of(&caller)?;
-    let report = np_domain::audit::chain::verify(
-        &state.services.db,
-        Some(state.services.audit.public()),
-        Vec::new(),
-    )
-    .await?;
-    let record = Record::new("audit.verify").details(json!({
-        "intact": report.intact,
-        "verified": report.verified,
-        "first_broken": report.first_broken,
-    }));
-    let outcome = if report.intact {
-        Outcome::Success
-    } else {
-        Outcome::Failure
-    };
-    audit::event(&state.services.db, &Actor::of(&caller), &record, outcome).await?;
-    ok(report)
+    ok(audit::verify_for(&state.services, &caller).await?)
 }
 
 /// `GET /audit/export?format=csv|ndjson&…filters`: streamed, oldest first. The export itself is recorded (its

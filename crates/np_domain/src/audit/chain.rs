@@ -355,11 +355,12 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, String> {
 /// # Errors
 /// On database failure.
 pub async fn head(db: &PgPool) -> Result<(i64, String), DomainError> {
-    Ok(
-        sqlx::query_as("SELECT seq, encode(head, 'hex') FROM audit_chain_head WHERE id")
-            .fetch_one(db)
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT seq, encode(row_hash, 'hex') FROM audit_events ORDER BY seq DESC LIMIT 1",
     )
+    .fetch_optional(db)
+    .await?
+    .unwrap_or((0, hex::encode(GENESIS))))
 }
 
 /// Signs the chain's head and stores the checkpoint (in the database, and appended to the keys' file) when
