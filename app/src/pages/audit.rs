@@ -11,52 +11,34 @@ use crate::audit::{read_audit_page, read_audit_record};
 use crate::components::error_view::ErrorNotice;
 use crate::components::url_encode;
 
-const FIELDS: [(&str, &str, &str); 8] = [
-    ("tenant", "Tenant", "acme"),
-    ("actor", "Actor", "name or subject"),
-    ("action", "Action", "deploy, member.add…"),
-    ("target", "Target", "app, member…"),
-    (
-        "outcome",
-        "Outcome",
-        "success, failure, denied, unknown, pending",
-    ),
-    ("from", "From (UTC)", "2026-11-01"),
-    ("to", "To (UTC)", "2026-11-30 18:00"),
-    ("text", "Text", "anything"),
+/// Label and hint of each filter field, in the order of `AuditFilter::NAMES`.
+const LABELS: [(&str, &str); 8] = [
+    ("Tenant", "acme"),
+    ("Actor", "name or subject"),
+    ("Action", "deploy, member.add…"),
+    ("Target", "app, member…"),
+    ("Outcome", "success, failure, denied, unknown, pending"),
+    ("From (UTC)", "2026-11-01"),
+    ("To (UTC)", "2026-11-30 18:00"),
+    ("Text", "anything"),
 ];
 
 fn filter_of(q: &leptos_router::params::ParamsMap) -> AuditFilter {
-    let get = |k: &str| q.get(k).unwrap_or_default();
-    AuditFilter {
-        tenant: get("tenant"),
-        actor: get("actor"),
-        action: get("action"),
-        target: get("target"),
-        outcome: get("outcome"),
-        from: get("from"),
-        to: get("to"),
-        text: get("text"),
-    }
+    AuditFilter::from_pairs(
+        AuditFilter::NAMES
+            .iter()
+            .filter_map(|n| q.get(n).map(|v| (*n, v))),
+    )
 }
 
 /// The filter as query parameters (`tenant=…&actor=…`), empty fields left out.
 fn query_of(f: &AuditFilter) -> String {
-    [
-        ("tenant", &f.tenant),
-        ("actor", &f.actor),
-        ("action", &f.action),
-        ("target", &f.target),
-        ("outcome", &f.outcome),
-        ("from", &f.from),
-        ("to", &f.to),
-        ("text", &f.text),
-    ]
-    .iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| format!("{k}={}", url_encode(v)))
-    .collect::<Vec<_>>()
-    .join("&")
+    f.pairs()
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// The log page.
@@ -110,10 +92,10 @@ pub fn AuditLogPage() -> impl IntoView {
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             })}
             <form method="get" action="/audit" class="grid grid-cols-2 gap-2 md:grid-cols-4 lg:grid-cols-8" data-testid="audit-filter">
-                {FIELDS.iter().map(|(name, label, hint)| view! {
-                    <label class="text-xs text-muted">{*label}
+                {AuditFilter::NAMES.iter().zip(LABELS).map(|(name, (label, hint))| view! {
+                    <label class="text-xs text-muted">{label}
                         <input class="mt-1 block w-full rounded-md border border-line bg-bg px-2 py-1.5 text-sm text-fg"
-                            name=*name placeholder=*hint
+                            name=*name placeholder=hint
                             prop:value=move || query.read().get(name).unwrap_or_default() />
                     </label>
                 }).collect_view()}

@@ -400,6 +400,18 @@ pub async fn by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Tenant, Doma
     row.map(Into::into).ok_or(DomainError::NotFound("tenant"))
 }
 
+/// Finds a tenant by id.
+///
+/// # Errors
+/// `NotFound` when there is none.
+pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Tenant, DomainError> {
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM tenants WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.map(Into::into).ok_or(DomainError::NotFound("tenant"))
+}
+
 /// Lists every tenant, by slug.
 ///
 /// # Errors

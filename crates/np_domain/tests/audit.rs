@@ -11,29 +11,17 @@ use np_domain::audit::{self, Actor, Outcome, Record};
 use np_domain::authz::{Caller, Grant, Origin, Principal};
 use np_domain::memberships::TenantRole;
 use np_domain::tenants::{NewTenant, TenantSettings};
-use np_domain::{
-    DomainError, Platform, Services, Upstreams, api_tokens, memberships, provisioning,
-};
+use np_domain::{DomainError, Services, api_tokens, memberships, provisioning};
 use np_nomad::{Nomad, NomadConfig};
 use np_spec::audit::AuditFilter;
 use np_spec::names::TenantSlug;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+mod common;
+
 async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
-    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let services = Services {
-        db: pool,
-        upstreams: Upstreams {
-            nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
-            ..Upstreams::default()
-        },
-        platform: Platform::default(),
-        live: np_domain::live::Hub::new(),
-        audit: std::sync::Arc::new(Keys::ephemeral()),
-    };
+    let (services, sim) = common::services_with_simulator(pool).await;
     let admin = Caller {
         origin: Origin {
             ip: Some("198.51.100.7".into()),

@@ -6,32 +6,15 @@ use std::time::Duration;
 use np_domain::apps::DeployInput;
 use np_domain::authz::Caller;
 use np_domain::tenants::{NewTenant, TenantSettings};
-use np_domain::{DomainError, Platform, Services, Upstreams, operate, provisioning};
-use np_nomad::{Nomad, NomadConfig};
+use np_domain::{DomainError, Services, operate, provisioning};
 use np_spec::names::TenantSlug;
 use np_spec::ops::AppLive;
 use sqlx::PgPool;
 
+mod common;
+
 async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
-    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let services = Services {
-        db: pool,
-        upstreams: Upstreams {
-            nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
-            consul: Some(
-                np_consul::Consul::new(np_consul::ConsulConfig::new(
-                    sim.consul_url().parse().unwrap(),
-                ))
-                .unwrap(),
-            ),
-            ..Upstreams::default()
-        },
-        platform: Platform::default(),
-        live: np_domain::live::Hub::new(),
-        audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
-    };
+    let (services, sim) = common::services_with_simulator(pool).await;
     let admin = Caller::system("test");
     provisioning::create(
         &services,

@@ -33,9 +33,48 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
+    /// The fields' names, as in query strings.
+    pub const NAMES: [&'static str; 8] = [
+        "tenant", "actor", "action", "target", "outcome", "from", "to", "text",
+    ];
+
     /// Whether no field narrows the log.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// Every field with its name, in the order of [`Self::NAMES`].
+    pub fn pairs(&self) -> [(&'static str, &str); 8] {
+        [
+            ("tenant", &self.tenant),
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("target", &self.target),
+            ("outcome", &self.outcome),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("text", &self.text),
+        ]
+    }
+
+    /// A filter from named values (unknown names are ignored).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+        let mut f = Self::default();
+        for (name, value) in pairs {
+            let field = match name {
+                "tenant" => &mut f.tenant,
+                "actor" => &mut f.actor,
+                "action" => &mut f.action,
+                "target" => &mut f.target,
+                "outcome" => &mut f.outcome,
+                "from" => &mut f.from,
+                "to" => &mut f.to,
+                "text" => &mut f.text,
+                _ => continue,
+            };
+            *field = value;
+        }
+        f
     }
 }
 

@@ -18,56 +18,26 @@ use super::Authed as Authenticated;
 use super::handlers::{ApiResult, ok};
 use crate::state::AppState;
 
-/// `?tenant=&actor=&action=&target=&outcome=&from=&to=&text=&before=&limit=`.
+/// `?before=&limit=&format=` (the filter's fields are read into an [`AuditFilter`] beside it).
 #[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    tenant: String,
-    #[serde(default)]
-    actor: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    target: String,
-    #[serde(default)]
-    outcome: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    text: String,
+pub struct PageQuery {
     before: Option<i64>,
     limit: Option<i64>,
     format: Option<String>,
-}
-
-impl ListQuery {
-    fn filter(&self) -> AuditFilter {
-        AuditFilter {
-            tenant: self.tenant.clone(),
-            actor: self.actor.clone(),
-            action: self.action.clone(),
-            target: self.target.clone(),
-            outcome: self.outcome.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            text: self.text.clone(),
-        }
-    }
 }
 
 /// `GET /audit`.
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Query(q): Query<ListQuery>,
+    Query(filter): Query<AuditFilter>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
     let scope = Scope::of(&caller)?;
     ok(query::list(
         &state.services.db,
         &scope,
-        &q.filter(),
+        &filter,
         q.before,
         q.limit.unwrap_or(50),
     )
@@ -79,14 +49,15 @@ pub async fn tenant_list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(tenant): Path<String>,
-    Query(q): Query<ListQuery>,
+    Query(filter): Query<AuditFilter>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
     let t = caller
         .authorize(&state.services.db, &tenant, Action::ReadAudit)
         .await?;
     let filter = AuditFilter {
         tenant: t.slug.clone(),
-        ..q.filter()
+        ..filter
     };
     ok(query::list(
         &state.services.db,
@@ -124,7 +95,8 @@ pub async fn verify(
 pub async fn export(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Query(q): Query<ListQuery>,
+    Query(filter): Query<AuditFilter>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
     let scope = Scope::of(&caller)?;
     let csv = match q.format.as_deref().unwrap_or("ndjson") {
@@ -136,7 +108,6 @@ pub async fn export(
             );
         }
     };
-    let filter = q.filter();
     let rows = query::export(state.services.db.clone(), scope, &filter)?;
     Ok(stream(&state, &caller, filter, csv, rows).await?)
 }

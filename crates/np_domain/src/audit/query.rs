@@ -206,7 +206,7 @@ const ENTRY_COLUMNS: &str = "e.seq,
     (e.phase = 'intent' AND NOT EXISTS (SELECT 1 FROM audit_events r
         WHERE r.correlation_id = e.correlation_id AND r.phase = 'result')) AS pending";
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct EntryRow {
     seq: i64,
     at: String,
@@ -298,18 +298,8 @@ pub async fn get(db: &PgPool, scope: &Scope, seq: i64) -> Result<AuditRecord, Do
     let entry = related
         .iter()
         .find(|r| r.seq == seq)
-        .map(|r| AuditEntry {
-            seq: r.seq,
-            at: r.at.clone(),
-            phase: r.phase.clone(),
-            outcome: r.outcome.clone(),
-            tenant: r.tenant.clone(),
-            actor: r.actor.clone(),
-            action: r.action.clone(),
-            target_type: r.target_type.clone(),
-            target: r.target.clone(),
-            pending: r.pending,
-        })
+        .cloned()
+        .map(AuditEntry::from)
         .unwrap_or_default();
     let details: serde_json::Value = serde_json::from_str(row.details.text()).unwrap_or_default();
     let (previous_deploy, spec_changes) = match details.get("spec") {

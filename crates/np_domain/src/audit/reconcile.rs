@@ -214,13 +214,10 @@ async fn settle(services: &Services, intent: &Open) -> Result<Option<Settled>, D
     let Some(tenant_id) = intent.tenant_id else {
         return Ok(Some(unknown));
     };
-    let tenant = match sqlx::query_scalar::<_, String>("SELECT slug FROM tenants WHERE id = $1")
-        .bind(tenant_id)
-        .fetch_optional(&services.db)
-        .await?
-    {
-        Some(slug) => crate::tenants::by_slug(&services.db, &slug).await?,
-        None => return Ok(Some(unknown)),
+    let tenant = match crate::tenants::by_id(&services.db, tenant_id).await {
+        Ok(tenant) => tenant,
+        Err(DomainError::NotFound(_)) => return Ok(Some(unknown)),
+        Err(e) => return Err(e),
     };
     let Ok(nomad) = crate::apps::nomad_for(services, &tenant).await else {
         return Ok(None);
