@@ -128,10 +128,12 @@ async fn stream(
     let header_line = csv.then(|| Ok::<_, std::io::Error>(query::CSV_HEADER.to_owned()));
     let counted = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
     let count = counted.clone();
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failure = failed.clone();
     let lines = rows.map(move |row| match row {
         Ok(row) => {
             count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Ok(if csv {
+            Some(if csv {
                 query::csv_line(&row)
             } else {
                 let mut line = serde_json::to_string(&row).unwrap_or_default();
@@ -140,26 +142,39 @@ async fn stream(
             })
         }
         Err(e) => {
+            // Stop here, so the result is still recorded before the download is cut short.
+            failure.store(true, std::sync::atomic::Ordering::Relaxed);
             tracing::error!(error = %e, "an audit export failed part-way");
-            Err(std::io::Error::other(
-                "the export failed part-way; try again",
-            ))
+            None
         }
     });
+    let lines = lines
+        .take_while(|line| std::future::ready(line.is_some()))
+        .map(|line| Ok(line.unwrap_or_default()));
     let finish = futures::stream::once(async move {
         let n = counted.load(std::sync::atomic::Ordering::Relaxed);
-        if let Err(e) = pending
-            .finish(
-                &db,
-                Outcome::Success,
-                NomadIds::default(),
-                json!({ "records": n }),
+        let broken = failed.load(std::sync::atomic::Ordering::Relaxed);
+        let (outcome, details) = if broken {
+            (
+                Outcome::Failure,
+                json!({ "records": n, "error": "the export failed part-way" }),
             )
+        } else {
+            (Outcome::Success, json!({ "records": n }))
+        };
+        if let Err(e) = pending
+            .finish(&db, outcome, NomadIds::default(), details)
             .await
         {
             tracing::error!(error = %e, "recording an export's result failed");
         }
-        Ok(String::new())
+        if broken {
+            Err(std::io::Error::other(
+                "the export failed part-way; try again",
+            ))
+        } else {
+            Ok(String::new())
+        }
     });
     let body = futures::stream::iter(header_line)
         .chain(lines)
