@@ -569,7 +569,8 @@ fn Versions(
                                 let id = v.deploy_id.clone();
                                 let (id_a, id_b, id_c, id_d) = (id.clone(), id.clone(), id.clone(), id.clone());
                                 let outcome = match (v.state.as_str(), &v.error, &v.rollout) {
-                                    ("failed", Some(e), _) => format!("refused by Nomad: {e}"),
+                                    ("failed", Some(e), _) => format!("failed: {e}"),
+                                    ("unknown", _, _) => "not confirmed by Nomad yet — being checked".to_owned(),
                                     ("submitted", _, Some(rollout)) => format!("rollout {rollout}"),
                                     (state, _, _) => state.to_owned(),
                                 };

@@ -148,8 +148,9 @@ pub async fn deploy(
         prepared,
     } = ready(services, caller, tenant, input).await?;
     if let Some(based_on) = input.based_on {
+        let mut conn = services.db.acquire().await?;
         for p in &prepared {
-            check_not_changed(services, &tenant, p.spec.name.as_str(), based_on).await?;
+            check_not_changed(&mut conn, &tenant, p.spec.name.as_str(), based_on).await?;
         }
     }
     let mut deployed = Vec::new();
@@ -162,8 +163,11 @@ pub async fn deploy(
                 &tenant,
                 &context,
                 p,
-                input.source,
-                input.idempotency_key.as_deref(),
+                Submission {
+                    source: input.source,
+                    idempotency_key: input.idempotency_key.as_deref(),
+                    based_on: input.based_on,
+                },
             )
             .await?,
         );
@@ -236,7 +240,30 @@ pub(crate) async fn ready(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a deploy was asked for: where it came from, the caller's idempotency key, and the deploy the caller's
+/// edit started from (to refuse it if someone deployed the app since).
+#[derive(Clone, Copy)]
+struct Submission<'a> {
+    source: &'a str,
+    idempotency_key: Option<&'a str>,
+    based_on: Option<Uuid>,
+}
+
+/// Whether a failed register call may nonetheless have been applied: Nomad may commit a write and then time
+/// out, fail (a leader lost after the commit) or break the connection. A refused connection, a 4xx, a 429
+/// (refused before any work) and an index conflict were certainly not applied.
+fn ambiguous(error: &np_http::Error) -> bool {
+    match error {
+        np_http::Error::Timeout { .. }
+        | np_http::Error::Transport { .. }
+        | np_http::Error::Decode { .. } => true,
+        np_http::Error::Status { status, body, .. } => {
+            status.is_server_error() && !body.contains("job modify index")
+        }
+        np_http::Error::Connect { .. } | np_http::Error::Request { .. } => false,
+    }
+}
+
 async fn deploy_one(
     services: &Services,
     nomad: &Nomad,
@@ -244,9 +271,13 @@ async fn deploy_one(
     tenant: &Tenant,
     context: &TenantContext,
     p: Prepared,
-    source: &str,
-    idempotency_key: Option<&str>,
+    submission: Submission<'_>,
 ) -> Result<Deployed, DomainError> {
+    let Submission {
+        source,
+        idempotency_key,
+        based_on,
+    } = submission;
     let app = p.spec.name.to_string();
     let job_id = p.generated.job.id.clone().unwrap_or_default();
     if let Some(key) = idempotency_key {
@@ -285,6 +316,16 @@ async fn deploy_one(
     // and none happens when it cannot be recorded.
     let recorded: Result<audit::Pending, DomainError> = async {
         let mut tx = services.db.begin().await?;
+        // Deploys of one app are recorded one at a time, so that two edits of the same version cannot both
+        // pass the "changed since you loaded it" check.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 11))")
+            .bind(tenant.id)
+            .bind(&app)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(based_on) = based_on {
+            check_not_changed(&mut *tx, tenant, &app, based_on).await?;
+        }
         sqlx::query(
             "INSERT INTO deploys (id, tenant_id, app, job_id, actor, actor_user_id, actor_token_id, source, spec,
                                   job, idempotency_key)
@@ -371,6 +412,29 @@ async fn deploy_one(
                     .map(str::to_owned)
                     .collect(),
                 urls: urls(&p.spec, context),
+            })
+        }
+        Err(e) if ambiguous(&e) => {
+            // Nomad may have applied it: the deploy stays `unknown`, its intent open, until the reconciler has
+            // asked Nomad (never guessed, never re-sent blindly).
+            tracing::warn!(error = &e as &dyn std::error::Error, deploy = %deploy_id, "Nomad did not confirm a deploy");
+            let message = match &e {
+                np_http::Error::Timeout { .. } => "did not answer in time".to_owned(),
+                np_http::Error::Status { status, .. } => format!("answered {}", status.as_u16()),
+                _ => "broke the connection".to_owned(),
+            };
+            let message = format!(
+                "{message} and did not confirm the deploy: whether it was applied is not confirmed yet; the console \
+                 checks with Nomad and records the outcome in the app's history — do not submit it again"
+            );
+            sqlx::query("UPDATE deploys SET state = 'unknown', error = $2 WHERE id = $1 AND state = 'submitting'")
+                .bind(deploy_id)
+                .bind(&message)
+                .execute(&services.db)
+                .await?;
+            Err(DomainError::Upstream {
+                service: "nomad",
+                message,
             })
         }
         Err(e) => {
@@ -469,18 +533,20 @@ pub async fn latest(
 /// Refuses when `app` was deployed since the deploy `based_on` the caller's edit started from, saying who
 /// deployed it and which fields changed.
 async fn check_not_changed(
-    services: &Services,
+    db: &mut sqlx::PgConnection,
     tenant: &Tenant,
     app: &str,
     based_on: Uuid,
 ) -> Result<(), DomainError> {
+    // Deploys in flight or unconfirmed count too: one of them may be the newer version.
     let latest: Option<(Uuid, String, time::OffsetDateTime, serde_json::Value)> = sqlx::query_as(
-        "SELECT id, actor, created_at, spec FROM deploys WHERE tenant_id = $1 AND app = $2 AND state = 'submitted'
+        "SELECT id, actor, created_at, spec FROM deploys
+          WHERE tenant_id = $1 AND app = $2 AND state IN ('submitted', 'submitting', 'unknown')
           ORDER BY created_at DESC LIMIT 1",
     )
     .bind(tenant.id)
     .bind(app)
-    .fetch_optional(&services.db)
+    .fetch_optional(&mut *db)
     .await?;
     let Some((id, actor, at, spec)) = latest else {
         return Ok(());
@@ -494,7 +560,7 @@ async fn check_not_changed(
     .bind(based_on)
     .bind(tenant.id)
     .bind(app)
-    .fetch_optional(&services.db)
+    .fetch_optional(&mut *db)
     .await?;
     let changed = base
         .map(|base| changed_fields(&base, &spec))
@@ -590,6 +656,11 @@ async fn earlier_deploy(
             "this submission was already tried and failed: {}",
             error.unwrap_or_default()
         ))),
+        "unknown" => Err(DomainError::Conflict(
+            "this submission was sent, but Nomad did not confirm it; the console is checking whether it was \
+             applied — see the app's history"
+                .into(),
+        )),
         _ => Err(DomainError::Conflict(
             "this deploy is already being submitted".into(),
         )),

@@ -79,6 +79,7 @@ impl DomainError {
                 "in time",
                 "try again",
                 "not configured",
+                "not confirmed",
                 "none is configured",
             ]
             .iter()

@@ -10,7 +10,7 @@ mod upstream;
 
 pub use blocking::Blocking;
 pub use error::Error;
-pub use upstream::{Auth, Reply, Response, Upstream, UpstreamConfig};
+pub use upstream::{ATTEMPTS, Auth, Reply, Response, Upstream, UpstreamConfig};
 
 pub use reqwest::header::HeaderName;
 pub use reqwest::{Method, StatusCode};

@@ -171,28 +171,80 @@ impl Upstream {
 
     /// Sends `request`, waiting for a connection permit first, and turns an error status into [`Error::Status`].
     ///
+    /// Retries, at most [`ATTEMPTS`] times in all with a growing, jittered pause: any request the upstream
+    /// turned away with 429 (refused before any work: Nomad's connection limit), and reads (`GET`, `HEAD`)
+    /// that could not connect or met a 5xx. Writes are never re-sent after reaching the upstream — their
+    /// outcome is the caller's to settle — and timeouts are not retried (that would double the wait).
+    ///
     /// # Errors
     /// Connection, timeout and status errors.
     pub async fn send(&self, request: RequestBuilder) -> Result<Response, Error> {
+        let request = request.build().map_err(|e| Error::Request {
+            upstream: self.name,
+            message: e.to_string(),
+        })?;
+        let read = matches!(*request.method(), Method::GET | Method::HEAD);
+        let mut attempt = 1;
+        let mut request = request;
+        loop {
+            let again = (attempt < ATTEMPTS).then(|| request.try_clone()).flatten();
+            let (error, retry_after) = match self.send_once(request).await {
+                Ok(response) => return Ok(response),
+                Err(failed) => failed,
+            };
+            request = match again {
+                Some(next) if retryable(&error, read) => next,
+                _ => return Err(error),
+            };
+            let pause = retry_after
+                .unwrap_or_else(|| backoff(attempt))
+                .min(MAX_PAUSE);
+            tracing::debug!(
+                upstream = self.name,
+                attempt,
+                ?pause,
+                "retrying an upstream request"
+            );
+            tokio::time::sleep(pause).await;
+            attempt += 1;
+        }
+    }
+
+    /// One try: the response, or the error with the pause the upstream asked for (`Retry-After`, seconds).
+    async fn send_once(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<Response, (Error, Option<Duration>)> {
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
-            .map_err(|_| Error::Request {
-                upstream: self.name,
-                message: "client closed".into(),
+            .map_err(|_| {
+                let error = Error::Request {
+                    upstream: self.name,
+                    message: "client closed".into(),
+                };
+                (error, None)
             })?;
-        let response = request
-            .send()
+        let response = self
+            .http
+            .execute(request)
             .await
-            .map_err(|e| Error::from_reqwest(self.name, e))?;
+            .map_err(|e| (Error::from_reqwest(self.name, e), None))?;
         let status = response.status();
         if status.is_client_error() || status.is_server_error() {
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
             let body = response.text().await.unwrap_or_default();
-            return Err(Error::Status {
+            let error = Error::Status {
                 upstream: self.name,
                 status,
                 body: truncate(body, 4096),
-            });
+            };
+            return Err((error, retry_after));
         }
         Ok(Response {
             upstream: self.name,
@@ -218,6 +270,34 @@ impl Upstream {
         })?;
         Ok(Reply { value, headers })
     }
+}
+
+/// How many times a request is tried in all.
+pub const ATTEMPTS: u32 = 3;
+/// The longest pause between two tries (a larger `Retry-After` is cut to it).
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+
+/// Whether a failed try may be repeated: see [`Upstream::send`].
+fn retryable(error: &Error, read: bool) -> bool {
+    match error {
+        Error::Status { status, .. } if status.as_u16() == 429 => true,
+        Error::Status { status, .. } => read && status.is_server_error(),
+        Error::Connect { .. } => read,
+        Error::Timeout { .. }
+        | Error::Transport { .. }
+        | Error::Decode { .. }
+        | Error::Request { .. } => false,
+    }
+}
+
+/// The pause before try `attempt + 1`: 100 ms, then 300 ms…, plus up to half as much again at random, so
+/// that many clients retrying at once spread out.
+fn backoff(attempt: u32) -> Duration {
+    let base = 100u64 * 3u64.pow(attempt.saturating_sub(1));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    Duration::from_millis(base + nanos % (base / 2 + 1))
 }
 
 /// A decoded JSON answer and the headers it came with.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use np_http::{Auth, Error, HeaderName, Method, Upstream, UpstreamConfig, Url};
 use secrecy::SecretString;
@@ -183,4 +184,60 @@ async fn concurrent_requests_never_exceed_the_connection_cap() {
     assert_eq!(bodies.len(), 6);
     assert_eq!(peer.peak.load(Ordering::SeqCst), 2);
     assert_eq!(client.connections_in_use(), 0);
+}
+
+/// A server that fails the first `failures` requests of each route with `status`, counting every request.
+fn flaky_router(hits: Arc<AtomicUsize>, failures: usize, status: StatusCode) -> Router {
+    let answer = move |hits: Arc<AtomicUsize>| async move {
+        if hits.fetch_add(1, Ordering::SeqCst) < failures {
+            (status, "leader lost").into_response()
+        } else {
+            "ok".into_response()
+        }
+    };
+    let (read, write) = (answer.clone(), answer);
+    Router::new()
+        .route("/prefix/v1/read", get(move |State(h)| read(h)))
+        .route(
+            "/prefix/v1/write",
+            axum::routing::put(move |State(h)| write(h)),
+        )
+        .with_state(hits)
+}
+
+#[tokio::test]
+async fn reads_are_retried_after_a_5xx_and_a_429_but_writes_only_after_a_429() {
+    for (status, method, failures, expect_ok, expect_hits) in [
+        // A read meets two 500s and succeeds on the third try.
+        (StatusCode::INTERNAL_SERVER_ERROR, Method::GET, 2, true, 3),
+        // Three 503s: the read gives up after three tries.
+        (StatusCode::SERVICE_UNAVAILABLE, Method::GET, 3, false, 3),
+        // A write that met a 500 may have been applied: it is not sent again.
+        (StatusCode::INTERNAL_SERVER_ERROR, Method::PUT, 1, false, 1),
+        // A 429 means the upstream did nothing: writes are retried too.
+        (StatusCode::TOO_MANY_REQUESTS, Method::PUT, 1, true, 2),
+    ] {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let base = spawn(flaky_router(Arc::clone(&hits), failures, status)).await;
+        let client = upstream(base, Auth::None, 4);
+        let path = if method == Method::GET {
+            "read"
+        } else {
+            "write"
+        };
+        let result = client
+            .send(client.request(method.clone(), &["v1", path]))
+            .await;
+        assert_eq!(result.is_ok(), expect_ok, "{status} {method}");
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            expect_hits,
+            "{status} {method}"
+        );
+        match result {
+            Ok(response) => drop(response),
+            Err(e) => assert_eq!(e.status(), Some(status)),
+        }
+        assert_eq!(client.connections_in_use(), 0);
+    }
 }

@@ -1,8 +1,6 @@
 //! Fault injection: per-endpoint latency, error statuses, refused connections and placement failures, set
 //! through the `/_sim/faults` control API.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
 use crate::behaviour::Behaviour;
@@ -15,13 +13,21 @@ pub enum Fault {
     Latency {
         /// The delay in milliseconds.
         millis: u64,
+        /// Act at once and delay only the answer (a write that commits, then answers late), rather than
+        /// delay before acting. The action completes even when the client gives up waiting.
+        #[serde(default)]
+        after: bool,
     },
-    /// Answer with this status and a plain-text body, without doing anything.
+    /// Answer with this status and a plain-text body, without doing anything — or, with `after`, having done
+    /// it (a server that commits a write and then fails, as Nomad may while losing its leader).
     Status {
         /// 500, 503, 429…
         status: u16,
         /// The body.
         body: String,
+        /// Act first, then answer with the status.
+        #[serde(default)]
+        after: bool,
     },
     /// Stop listening altogether: connections are refused until the rule is removed.
     Refuse,
@@ -89,14 +95,6 @@ impl Faults {
     }
 }
 
-/// The delay of a latency fault.
-pub(crate) fn latency(fault: &Fault) -> Option<Duration> {
-    match fault {
-        Fault::Latency { millis } => Some(Duration::from_millis(*millis)),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +117,7 @@ mod tests {
             Fault::Status {
                 status: 500,
                 body: "boom".into(),
+                after: false,
             },
             Some(2),
         ));

@@ -29,7 +29,7 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::faults::{Fault, latency};
+use crate::faults::Fault;
 use crate::scheduler::ApiError;
 use crate::state::{ConnectionGuard, Shared};
 
@@ -166,18 +166,35 @@ async fn inject_faults(State(layer): State<FaultLayer>, request: Request, next: 
         .shared
         .write(|c| c.faults.take(layer.upstream, &method, &path));
     match fault {
-        Some(Fault::Status { status, body }) => {
+        Some(Fault::Status {
+            status,
+            body,
+            after,
+        }) => {
+            if after {
+                act_detached(next, request).await;
+            }
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, body).into_response()
         }
-        Some(other) => {
-            if let Some(delay) = latency(&other) {
+        Some(Fault::Latency { millis, after }) => {
+            let delay = Duration::from_millis(millis);
+            if after {
+                let response = act_detached(next, request).await;
                 tokio::time::sleep(delay).await;
+                response.unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+            } else {
+                tokio::time::sleep(delay).await;
+                next.run(request).await
             }
-            next.run(request).await
         }
-        None => next.run(request).await,
+        Some(Fault::Refuse) | None => next.run(request).await,
     }
+}
+
+/// Handles a request in its own task, so that it completes even if the client hangs up meanwhile.
+async fn act_detached(next: Next, request: Request) -> Option<Response> {
+    tokio::spawn(next.run(request)).await.ok()
 }
 
 /// A TCP stream that counts against the connection cap and breaks when the upstream starts refusing.

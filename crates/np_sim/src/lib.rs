@@ -123,6 +123,18 @@ impl Simulator {
         self.shared.nomad_connections()
     }
 
+    /// Adds a fault rule, as `POST /_sim/faults` does.
+    pub fn fault(&self, rule: FaultRule) {
+        self.shared.write(|c| c.faults.rules.push(rule));
+        self.shared.sync_refusals();
+    }
+
+    /// Removes every fault rule, as `DELETE /_sim/faults` does.
+    pub fn clear_faults(&self) {
+        self.shared.write(|c| c.faults.rules.clear());
+        self.shared.sync_refusals();
+    }
+
     /// Stops serving and the clock; running workloads stop with them.
     pub fn shutdown(self) {
         for task in &self.tasks {

@@ -99,7 +99,7 @@ pub async fn reconcile(
             sqlx::query(
                 "UPDATE deploys SET state = $2, error = $3, job_modify_index = coalesce($4, job_modify_index),
                         job_version = coalesce($5, job_version), finished_at = now()
-                  WHERE id = $1 AND state = 'submitting'",
+                  WHERE id = $1 AND state IN ('submitting', 'unknown')",
             )
             .bind(id)
             .bind(state)
@@ -210,7 +210,7 @@ async fn settle(services: &Services, intent: &Open) -> Result<Option<Settled>, D
         }
         _ => {}
     }
-    // Still `submitting`: ask Nomad whether the job was registered after the deploy was recorded.
+    // Still `submitting`, or `unknown` (Nomad did not confirm it): ask Nomad whether the job was registered after the deploy was recorded.
     let Some(tenant_id) = intent.tenant_id else {
         return Ok(Some(unknown));
     };
@@ -222,6 +222,7 @@ async fn settle(services: &Services, intent: &Open) -> Result<Option<Settled>, D
     let Ok(nomad) = crate::apps::nomad_for(services, &tenant).await else {
         return Ok(None);
     };
+    let unconfirmed = row.state == "unknown";
     let since_ns = row.created_at.unix_timestamp_nanos();
     let versions = nomad
         .jobs()
@@ -249,12 +250,20 @@ async fn settle(services: &Services, intent: &Open) -> Result<Option<Settled>, D
             details: json!({
                 "reconciled": true,
                 "deploy_id": deploy_id,
-                "reason": "the console stopped while submitting; Nomad had accepted the job",
+                "reason": if unconfirmed {
+                    "Nomad did not confirm the deploy, but had accepted the job"
+                } else {
+                    "the console stopped while submitting; Nomad had accepted the job"
+                },
             }),
             deploy: Some(("submitted", None)),
         },
         None => {
-            let error = "the console stopped before Nomad accepted the job; deploy again";
+            let error = if unconfirmed {
+                "Nomad did not apply the job; deploy again"
+            } else {
+                "the console stopped before Nomad accepted the job; deploy again"
+            };
             Settled {
                 outcome: Outcome::Failure,
                 nomad: NomadIds::default(),

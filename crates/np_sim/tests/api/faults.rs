@@ -30,7 +30,7 @@ async fn clear(sim: &np_sim::Simulator) {
 async fn error_statuses_and_latency_apply_to_matching_requests_only() {
     let sim = sim().await;
     let client = nomad(&sim);
-    fault(&sim, json!({"upstream": "nomad", "method": "GET", "path_prefix": "/v1/jobs", "fault": {"kind": "status", "status": 500, "body": "No cluster leader"}, "remaining": 1})).await;
+    fault(&sim, json!({"upstream": "nomad", "method": "GET", "path_prefix": "/v1/jobs", "fault": {"kind": "status", "status": 500, "body": "No cluster leader"}, "remaining": 3})).await;
     let err = client
         .jobs()
         .list(&QueryOptions::default())
@@ -38,6 +38,7 @@ async fn error_statuses_and_latency_apply_to_matching_requests_only() {
         .unwrap_err();
     assert!(matches!(&err, Error::Status { body, .. } if body == "No cluster leader"));
     assert!(err.is_transient());
+    // A read is tried three times in all (np_http::ATTEMPTS); then the counted rule has lapsed.
     assert!(
         client.jobs().list(&QueryOptions::default()).await.is_ok(),
         "the counted rule lapsed"
