@@ -146,7 +146,13 @@ pub async fn deploy(
         nomad,
         context,
         prepared,
-    } = ready(services, caller, tenant, input).await?;
+    } = match ready(services, caller, tenant, input).await {
+        Err(DomainError::Rejected(errors)) => {
+            record_rejection(services, caller, tenant, input, &errors).await;
+            return Err(DomainError::Rejected(errors));
+        }
+        other => other?,
+    };
     if let Some(based_on) = input.based_on {
         let mut conn = services.db.acquire().await?;
         for p in &prepared {
@@ -173,6 +179,41 @@ pub async fn deploy(
         );
     }
     Ok(deployed)
+}
+
+/// Records a refused document (`deploy.rejected`, with each field's error but not the document itself): bad
+/// input changes nothing, and leaves a trace. Only callers allowed to deploy get this far.
+async fn record_rejection(
+    services: &Services,
+    caller: &Caller,
+    tenant: &str,
+    input: &DeployInput,
+    errors: &FieldErrors,
+) {
+    let recorded: Result<i64, DomainError> = async {
+        let tenant = crate::tenants::by_slug(&services.db, tenant).await?;
+        let mut record = audit::Record::new("deploy.rejected")
+            .tenant(&tenant)
+            .details(json!({
+                "source": input.source,
+                "bytes": input.text.len(),
+                "errors": errors.0.iter().take(50).collect::<Vec<_>>(),
+            }));
+        if let Some(app) = &input.app {
+            record = record.target("app", app);
+        }
+        audit::event(
+            &services.db,
+            &audit::Actor::of(caller),
+            &record,
+            audit::Outcome::Failure,
+        )
+        .await
+    }
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, "recording a refused deploy failed");
+    }
 }
 
 /// A document ready to deploy (or plan) in a tenant: the tenant, its Nomad client and generation context, and
