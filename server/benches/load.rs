@@ -106,6 +106,9 @@ async fn console(url: &str, sim: &np_sim::Simulator) -> Console {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the console did not start");
 }
 
@@ -123,6 +126,7 @@ async fn seed_jobs(nomad: &Nomad, template: &np_nomad::types::Job, from: usize, 
                 job.name = Some(id);
                 for group in job.task_groups.iter_mut().flatten() {
                     group.count = Some(0);
+                    group.scaling = None;
                 }
                 let request = np_nomad::types::JobRegisterRequest {
                     job: Some(job),

@@ -46,6 +46,9 @@ async fn serve(database_url: &str, nomad: &str, data: &std::path::Path) -> (Chil
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("np serve did not come up on {addr}");
 }
 

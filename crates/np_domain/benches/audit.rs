@@ -123,7 +123,8 @@ fn append(c: &mut Criterion) {
                 .unwrap()
         });
     });
-    for writers in [20u64] {
+    {
+        let writers = 20u64;
         group.throughput(Throughput::Elements(writers));
         group.bench_function(format!("{writers} writers at once"), |b| {
             b.to_async(&rt).iter_custom(|iters| {

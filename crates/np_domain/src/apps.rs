@@ -365,7 +365,7 @@ async fn deploy_one(
             .execute(&mut *tx)
             .await?;
         if let Some(based_on) = based_on {
-            check_not_changed(&mut *tx, tenant, &app, based_on).await?;
+            check_not_changed(&mut tx, tenant, &app, based_on).await?;
         }
         sqlx::query(
             "INSERT INTO deploys (id, tenant_id, app, job_id, actor, actor_user_id, actor_token_id, source, spec,

@@ -195,7 +195,7 @@ fn flaky_router(hits: Arc<AtomicUsize>, failures: usize, status: StatusCode) -> 
             "ok".into_response()
         }
     };
-    let (read, write) = (answer.clone(), answer);
+    let (read, write) = (answer, answer);
     Router::new()
         .route("/prefix/v1/read", get(move |State(h)| read(h)))
         .route(

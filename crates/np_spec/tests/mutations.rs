@@ -112,8 +112,17 @@ fn apply(text: &mut String, m: &Mutation) {
     }
 }
 
+/// How many mutated documents to try: 2,000 in the test suite; `NP_FUZZ_CASES` for a long run (see
+/// docs/PERFORMANCE.md, "Fuzzing").
+fn cases() -> u32 {
+    std::env::var("NP_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_documents_never_break_the_parsers(
