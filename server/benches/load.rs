@@ -114,8 +114,6 @@ async fn console(url: &str, sim: &np_sim::Simulator) -> Console {
 
 /// Registers jobs `from..to` in the tenant's namespace (no instances: the list's size is what counts).
 async fn seed_jobs(nomad: &Nomad, template: &np_nomad::types::Job, from: usize, to: usize) {
-    let nomad = nomad.clone();
-    let template = template.clone();
     futures::future::join_all((0..8).map(|worker| {
         let (nomad, template) = (nomad.clone(), template.clone());
         async move {

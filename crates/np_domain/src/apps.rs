@@ -153,6 +153,8 @@ pub async fn deploy(
         }
         other => other?,
     };
+    // Refuse a stale edit before any app of the document is deployed; each deploy checks again, under its
+    // app's lock, when it is recorded.
     if let Some(based_on) = input.based_on {
         let mut conn = services.db.acquire().await?;
         for p in &prepared {

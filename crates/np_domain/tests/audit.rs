@@ -4,21 +4,21 @@
 
 use std::time::Duration;
 
-use np_domain::apps::DeployInput;
 use np_domain::audit::chain::{self, Keys};
 use np_domain::audit::query::{self, Scope};
 use np_domain::audit::{self, Actor, Outcome, Record};
 use np_domain::authz::{Caller, Grant, Origin, Principal};
 use np_domain::memberships::TenantRole;
-use np_domain::tenants::{NewTenant, TenantSettings};
+use np_domain::tenants::TenantSettings;
 use np_domain::{DomainError, Services, api_tokens, memberships, provisioning};
 use np_nomad::{Nomad, NomadConfig};
 use np_spec::audit::AuditFilter;
-use np_spec::names::TenantSlug;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 mod common;
+
+use common::{input, open_intents};
 
 async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
     let (services, sim) = common::services_with_simulator(pool).await;
@@ -30,42 +30,8 @@ async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
         },
         ..Caller::system("test")
     };
-    for slug in ["acme", "globex"] {
-        provisioning::create(
-            &services,
-            &admin,
-            &NewTenant {
-                slug: TenantSlug::parse(slug).unwrap(),
-                display_name: slug.into(),
-                settings: TenantSettings::default(),
-            },
-        )
-        .await
-        .unwrap();
-    }
+    common::tenants(&services, &admin, &["acme", "globex"]).await;
     (services, sim, admin)
-}
-
-fn input(text: &str) -> DeployInput {
-    DeployInput {
-        text: text.into(),
-        format: None,
-        app: None,
-        source: "api",
-        idempotency_key: None,
-        based_on: None,
-    }
-}
-
-/// Intents without a result.
-async fn open_intents(db: &PgPool) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events i WHERE phase = 'intent' AND NOT EXISTS
-           (SELECT 1 FROM audit_events r WHERE r.correlation_id = i.correlation_id AND r.phase = 'result')",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap()
 }
 
 /// `(phase, outcome)` of every record of `action`, in order.

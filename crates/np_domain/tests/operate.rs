@@ -3,42 +3,20 @@
 
 use std::time::Duration;
 
-use np_domain::apps::DeployInput;
 use np_domain::authz::Caller;
-use np_domain::tenants::{NewTenant, TenantSettings};
-use np_domain::{DomainError, Services, operate, provisioning};
-use np_spec::names::TenantSlug;
+use np_domain::{DomainError, Services, operate};
 use np_spec::ops::AppLive;
 use sqlx::PgPool;
 
 mod common;
 
+use common::input;
+
 async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
     let (services, sim) = common::services_with_simulator(pool).await;
     let admin = Caller::system("test");
-    provisioning::create(
-        &services,
-        &admin,
-        &NewTenant {
-            slug: TenantSlug::parse("acme").unwrap(),
-            display_name: "Acme".into(),
-            settings: TenantSettings::default(),
-        },
-    )
-    .await
-    .unwrap();
+    common::tenants(&services, &admin, &["acme"]).await;
     (services, sim, admin)
-}
-
-fn input(text: &str) -> DeployInput {
-    DeployInput {
-        text: text.into(),
-        format: None,
-        app: None,
-        source: "api",
-        idempotency_key: None,
-        based_on: None,
-    }
 }
 
 const FAST: &str =

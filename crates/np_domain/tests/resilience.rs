@@ -7,44 +7,22 @@ use std::time::Duration;
 
 use np_domain::apps::{DeployInput, Deployed};
 use np_domain::authz::Caller;
-use np_domain::tenants::{NewTenant, TenantSettings};
-use np_domain::{DomainError, Platform, Services, Upstreams, audit, provisioning};
+use np_domain::{DomainError, Services, audit};
 use np_nomad::{Nomad, NomadConfig, QueryOptions};
 use np_sim::{Fault, FaultRule, Simulator};
-use np_spec::names::TenantSlug;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
+mod common;
+
+use common::open_intents;
+
 /// Services over `pool` and a simulator, with Nomad requests limited to `timeout`, and the tenant `acme`.
 async fn setup(pool: PgPool, timeout: Duration) -> (Services, Simulator, Caller) {
-    let sim = Simulator::start(np_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let mut config = NomadConfig::new(sim.nomad_url().parse().unwrap());
-    config.timeout = timeout;
-    let services = Services {
-        db: pool,
-        upstreams: Upstreams {
-            nomad: Some(Nomad::new(config).unwrap()),
-            ..Upstreams::default()
-        },
-        platform: Platform::default(),
-        live: np_domain::live::Hub::new(),
-        audit: std::sync::Arc::new(audit::chain::Keys::ephemeral()),
-    };
+    let (services, sim) = common::services_with_nomad_timeout(pool, timeout).await;
     let admin = Caller::system("test");
-    provisioning::create(
-        &services,
-        &admin,
-        &NewTenant {
-            slug: TenantSlug::parse("acme").unwrap(),
-            display_name: "Acme".into(),
-            settings: TenantSettings::default(),
-        },
-    )
-    .await
-    .unwrap();
+    common::tenants(&services, &admin, &["acme"]).await;
     (services, sim, admin)
 }
 
@@ -61,12 +39,9 @@ async fn deploy(
         caller,
         "acme",
         &DeployInput {
-            text: format!(r#"{{"name":"{app}","image":"{image}"}}"#),
-            format: None,
-            app: None,
-            source: "api",
             idempotency_key: key.map(str::to_owned),
             based_on,
+            ..common::input(&format!(r#"{{"name":"{app}","image":"{image}"}}"#))
         },
     )
     .await
@@ -100,16 +75,6 @@ async fn versions(sim: &Simulator, app: &str) -> usize {
         Err(e) if e.is_not_found() => 0,
         Err(e) => panic!("{e}"),
     }
-}
-
-async fn open_intents(db: &PgPool) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events i WHERE phase = 'intent' AND NOT EXISTS
-           (SELECT 1 FROM audit_events r WHERE r.correlation_id = i.correlation_id AND r.phase = 'result')",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap()
 }
 
 /// `(state, error)` of each of `app`'s deploys, oldest first.

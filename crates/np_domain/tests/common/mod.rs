@@ -1,18 +1,36 @@
 //! What the domain's integration tests share: services over a test database and the cluster simulator.
 
-use np_domain::{Platform, Services, Upstreams};
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use np_domain::apps::DeployInput;
+use np_domain::authz::Caller;
+use np_domain::tenants::{NewTenant, TenantSettings};
+use np_domain::{Platform, Services, Upstreams, provisioning};
 use np_nomad::{Nomad, NomadConfig};
+use np_spec::names::TenantSlug;
 use sqlx::PgPool;
 
 /// Services over `pool`, with the simulator's Nomad and Consul (the simulator runs while it is kept).
 pub async fn services_with_simulator(pool: PgPool) -> (Services, np_sim::Simulator) {
+    services_with_nomad_timeout(pool, Duration::from_secs(30)).await
+}
+
+/// As [`services_with_simulator`], with Nomad requests limited to `timeout`.
+pub async fn services_with_nomad_timeout(
+    pool: PgPool,
+    timeout: Duration,
+) -> (Services, np_sim::Simulator) {
     let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
         .await
         .unwrap();
+    let mut nomad = NomadConfig::new(sim.nomad_url().parse().unwrap());
+    nomad.timeout = timeout;
     let services = Services {
         db: pool,
         upstreams: Upstreams {
-            nomad: Some(Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap()),
+            nomad: Some(Nomad::new(nomad).unwrap()),
             consul: Some(
                 np_consul::Consul::new(np_consul::ConsulConfig::new(
                     sim.consul_url().parse().unwrap(),
@@ -26,4 +44,44 @@ pub async fn services_with_simulator(pool: PgPool) -> (Services, np_sim::Simulat
         audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
     };
     (services, sim)
+}
+
+/// Creates the tenants `slugs` (with their namespaces) as `admin`.
+pub async fn tenants(services: &Services, admin: &Caller, slugs: &[&str]) {
+    for slug in slugs {
+        provisioning::create(
+            services,
+            admin,
+            &NewTenant {
+                slug: TenantSlug::parse(slug).unwrap(),
+                display_name: (*slug).into(),
+                settings: TenantSettings::default(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// A one-app document for the API.
+pub fn input(text: &str) -> DeployInput {
+    DeployInput {
+        text: text.into(),
+        format: None,
+        app: None,
+        source: "api",
+        idempotency_key: None,
+        based_on: None,
+    }
+}
+
+/// How many audit intents have no result.
+pub async fn open_intents(db: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events i WHERE phase = 'intent' AND NOT EXISTS
+           (SELECT 1 FROM audit_events r WHERE r.correlation_id = i.correlation_id AND r.phase = 'result')",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
 }
