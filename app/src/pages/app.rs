@@ -31,7 +31,9 @@ pub fn AppPage() -> impl IntoView {
         |(tenant, app)| get_app_overview(tenant, app),
     );
     view! {
-        <Title text=move || params.read().get("app").unwrap_or_default() />
+        // The title is rendered into the head after the page's body, when a server render may already have
+        // disposed of the route's params: `try_with` answers nothing then instead of panicking.
+        <Title text=move || params.try_with(|p| p.get("app")).flatten().unwrap_or_default() />
         <Transition fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

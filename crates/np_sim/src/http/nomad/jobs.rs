@@ -15,7 +15,7 @@ use np_nomad::types::{
 };
 
 use super::super::acl::authorize;
-use super::super::{block, json, paginate, with_next_token};
+use super::super::{block, json, with_next_token};
 use super::{Q, body};
 use crate::diff::job_diff;
 use crate::scheduler::{self, ApiError};
@@ -87,9 +87,11 @@ pub(crate) async fn list(
     authorize(&s, &headers, &q.ns(), "list-jobs")?;
     let filter = q.filter()?;
     let index = block(&s, q.index, q.wait.as_deref()).await;
-    let stubs = s.read(|c| {
-        let by_job = allocs_by_job(c);
-        c.jobs
+    // Like Nomad's paginator, only the page's jobs are turned into stubs (with their summaries): a list of
+    // 10,000 jobs costs a sort of their keys, not 10,000 summaries.
+    let (stubs, next) = s.read(|c| {
+        let mut matching: Vec<_> = c
+            .jobs
             .iter()
             .filter(|(key, _)| q.covers(&key.namespace))
             .filter(|(key, _)| q.prefix.as_deref().is_none_or(|p| key.id.starts_with(p)))
@@ -98,7 +100,23 @@ pub(crate) async fn list(
                     serde_json::to_value(record.current()).is_ok_and(|v| f.matches(&v))
                 })
             })
-            .map(|(key, record)| {
+            .map(|(key, record)| (format!("{}.{}", key.namespace, key.id), key, record))
+            .collect();
+        matching.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(token) = q.next_token.as_deref().filter(|t| !t.is_empty()) {
+            matching.retain(|(k, _, _)| k.as_str() >= token);
+        }
+        let mut next = None;
+        if let Some(n) = q.per_page.filter(|n| *n > 0)
+            && matching.len() > n
+        {
+            next = Some(matching[n].0.clone());
+            matching.truncate(n);
+        }
+        let by_job = allocs_by_job(c);
+        let stubs = matching
+            .into_iter()
+            .map(|(_, key, record)| {
                 let job = record.current();
                 JobListStub {
                     id: key.id.clone(),
@@ -129,15 +147,10 @@ pub(crate) async fn list(
                     },
                 }
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (stubs, next)
     });
-    let (page, next) = paginate(
-        stubs,
-        |j| format!("{}.{}", j.namespace, j.id),
-        q.per_page,
-        q.next_token.as_deref(),
-    );
-    Ok(with_next_token(json("Nomad", index, &page), next))
+    Ok(with_next_token(json("Nomad", index, &stubs), next))
 }
 
 /// The namespace a registration lands in: the query parameter wins over the body and the job (Nomad's
