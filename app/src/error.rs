@@ -30,6 +30,9 @@ pub enum AppError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The caller has done this too often; the message says when to try again.
+    #[error("{0}")]
+    TooMany(String),
     /// A dependency is unavailable; retrying later may work.
     #[error("{service} is unavailable right now; please try again (request {request_id})")]
     Unavailable {
@@ -58,6 +61,7 @@ impl AppError {
             Self::Forbidden => 403,
             Self::Invalid { .. } => 422,
             Self::Conflict(_) => 409,
+            Self::TooMany(_) => 429,
             Self::Unavailable { .. } => 503,
             Self::Internal { .. } | Self::Transport(_) => 500,
         }
@@ -92,7 +96,7 @@ mod ssr {
     }
 
     /// Makes the response of the server function being served carry `error`'s status (401, 403, 404, 409,
-    /// 422, 503) rather than a blanket 500, and returns the error.
+    /// 422, 429, 503) rather than a blanket 500, and returns the error.
     pub fn with_status(error: AppError) -> AppError {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
             && let Ok(status) = http::StatusCode::from_u16(error.status())
@@ -115,6 +119,7 @@ mod ssr {
                         message: first.map(|e| e.message).unwrap_or_default(),
                     }
                 }
+                DomainError::TooMany { message, .. } => Self::TooMany(message),
                 DomainError::Unauthenticated => Self::Unauthenticated,
                 DomainError::Forbidden(_) => Self::Forbidden,
                 refusal @ DomainError::Upstream { .. } if refusal.is_upstream_refusal() => {

@@ -255,6 +255,7 @@ async fn main() {
         },
         platform: Platform::default(),
         live: np_domain::live::Hub::new(),
+        limits: np_domain::limits::Limits::new(Default::default()),
         audit: Arc::new(np_domain::audit::chain::Keys::ephemeral()),
     };
     let admin = np_domain::authz::Caller::system("load test");

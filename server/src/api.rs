@@ -451,6 +451,15 @@ impl IntoResponse for ApiError {
                 };
                 error_response(status, &format!("{service}_error"), &message)
             }
+            DomainError::TooMany { retry_after, .. } => {
+                let mut response =
+                    error_response(StatusCode::TOO_MANY_REQUESTS, "rate_limited", &message);
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(retry_after),
+                );
+                response
+            }
             DomainError::Database(e) => {
                 tracing::error!(error = &e as &dyn std::error::Error, "database error");
                 error_response(

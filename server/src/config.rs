@@ -250,6 +250,8 @@ pub struct Config {
     pub platform: Platform,
     /// Time limit for ordinary upstream requests.
     pub upstream_timeout: Duration,
+    /// Deploys per tenant and minute, streams per person.
+    pub limits: np_domain::limits::LimitSettings,
     /// The console's address as browsers reach it.
     pub public_url: Url,
     /// The OIDC provider, when sign-in is configured.
@@ -534,6 +536,12 @@ impl Config {
             openobserve,
             platform: platform(source)?,
             upstream_timeout: source.seconds("NP_UPSTREAM_TIMEOUT_SECS")?,
+            limits: np_domain::limits::LimitSettings {
+                deploys_per_minute: source
+                    .required("NP_DEPLOYS_PER_MINUTE", "a whole number of deploys")?,
+                streams_per_user: source
+                    .required("NP_STREAMS_PER_USER", "a whole number of streams")?,
+            },
             audit: audit_settings(source)?,
             trusted_proxies: crate::auth::origin::parse_cidrs(
                 source.get("NP_TRUSTED_PROXIES").unwrap_or_default(),

@@ -66,6 +66,7 @@ pub async fn open(config: &Config, connections: u32) -> anyhow::Result<(Database
         upstreams: crate::upstreams::build(config)?,
         platform: config.platform.clone(),
         live: np_domain::live::Hub::new(),
+        limits: np_domain::limits::Limits::new(config.limits),
         audit: std::sync::Arc::new(keys),
     };
     Ok((database, services))

@@ -211,13 +211,18 @@ async fn every_catalogued_bad_input_is_refused_by_field_and_changes_nothing(pool
         .await
         .unwrap();
     let nomad = Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
-    let services = common::services(
+    let mut services = common::services(
         pool.clone(),
         Upstreams {
             nomad: Some(nomad.clone()),
             ..Upstreams::default()
         },
     );
+    // The whole catalogue, twice, is more than a tenant may submit in a minute (tests/limits.rs).
+    services.limits = np_domain::limits::Limits::new(np_domain::limits::LimitSettings {
+        deploys_per_minute: 0,
+        ..Default::default()
+    });
     common::tenant(&services, "acme").await;
     let router = common::router(services);
     let token = Auth::Bearer(common::token(&pool, "acme", TenantRole::Developer).await);

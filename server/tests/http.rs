@@ -25,6 +25,7 @@ fn router(pool: PgPool, upstreams: Upstreams) -> Router {
             upstreams,
             platform: np_domain::Platform::default(),
             live: np_domain::live::Hub::new(),
+            limits: np_domain::limits::Limits::new(Default::default()),
             audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
         },
     ))

@@ -92,6 +92,7 @@ fn title(error: &AppError) -> &'static str {
         AppError::Forbidden => "Not allowed",
         AppError::Invalid { .. } => "Invalid input",
         AppError::Conflict(_) => "Conflict",
+        AppError::TooMany(_) => "Too many requests",
         AppError::Unavailable { .. } => "Temporarily unavailable",
         AppError::Internal { .. } | AppError::Transport(_) => "Something went wrong",
     }

@@ -134,13 +134,21 @@ pub async fn nomad_for(services: &Services, tenant: &Tenant) -> Result<Nomad, Do
 ///
 /// # Errors
 /// `Rejected` with every field error; `Conflict` for a host another app routes; `NotFound`/`Forbidden` from
-/// authorization; `Upstream` when Nomad refuses or fails (the deploy is then recorded as failed).
+/// authorization; `TooMany` past the tenant's deploys per minute; `Upstream` when Nomad refuses or fails (the
+/// deploy is then recorded as failed).
 pub async fn deploy(
     services: &Services,
     caller: &Caller,
     tenant: &str,
     input: &DeployInput,
 ) -> Result<Vec<Deployed>, DomainError> {
+    // Every submission a member makes counts against the tenant's allowance, refused documents too (each
+    // costs a parse and an audit record); strangers to the tenant cannot spend it.
+    caller.check(tenant, Action::Deploy)?;
+    if let Err(e) = services.limits.take_deploy(tenant) {
+        tracing::warn!(tenant, actor = %caller.display_name, "deploy refused: the tenant's rate limit");
+        return Err(e);
+    }
     let Ready {
         tenant,
         nomad,

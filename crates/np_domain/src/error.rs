@@ -38,6 +38,14 @@ pub enum DomainError {
         /// What happened, in the user's terms.
         message: String,
     },
+    /// The caller has done this too often (deploys per minute, open streams); `retry_after` is in seconds.
+    #[error("{message}")]
+    TooMany {
+        /// What limit was reached and when to try again.
+        message: String,
+        /// When another attempt may succeed, in seconds.
+        retry_after: u64,
+    },
     /// The database failed; the cause is for the log only.
     #[error("database error")]
     Database(#[source] sqlx::Error),

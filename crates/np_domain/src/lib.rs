@@ -10,6 +10,7 @@ pub mod authz;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod live;
 pub mod memberships;
 pub mod operate;
@@ -34,6 +35,8 @@ pub struct Services {
     pub platform: Platform,
     /// The shared upstream watches (app progress, log tails).
     pub live: std::sync::Arc<live::Hub>,
+    /// Deploys per tenant and minute, streams per person.
+    pub limits: std::sync::Arc<limits::Limits>,
     /// The audit log's keys (checkpoint signing, HMACs of secret values).
     pub audit: std::sync::Arc<audit::chain::Keys>,
 }

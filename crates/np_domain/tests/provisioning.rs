@@ -38,6 +38,7 @@ async fn services(pool: PgPool, acl: bool) -> (Services, np_sim::Simulator) {
         },
         platform: Platform::default(),
         live: np_domain::live::Hub::new(),
+        limits: np_domain::limits::Limits::new(Default::default()),
         audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
     };
     (services, sim)
@@ -143,6 +144,7 @@ async fn an_unreachable_nomad_leaves_the_tenant_failed_and_retryable(pool: PgPoo
         },
         platform: Platform::default(),
         live: np_domain::live::Hub::new(),
+        limits: np_domain::limits::Limits::new(Default::default()),
         audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
     };
     let admin = Caller::system("test");

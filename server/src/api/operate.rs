@@ -47,24 +47,28 @@ pub async fn plan(
 }
 
 /// `GET /tenants/{tenant}/apps/{app}/watch`: the app's live state, as `state` events (one now, then one per
-/// change).
+/// change). Counts against the caller's open streams (`NP_STREAMS_PER_USER`) while open.
 pub async fn watch(
     State(state): State<AppState>,
     super::Authed(caller): super::Authed,
     Path((tenant, app)): Path<(String, String)>,
 ) -> ApiResult {
+    let permit = state.services.limits.open_stream(&caller)?;
     let receiver = operate::watch(&state.services, &caller, &tenant, &app).await?;
-    let stream = futures::stream::unfold((receiver, true), |(mut receiver, first)| async move {
-        if !first && receiver.changed().await.is_err() {
-            return None;
-        }
-        let live = receiver.borrow_and_update().clone();
-        let event = Event::default()
-            .event("state")
-            .json_data(&*live)
-            .unwrap_or_else(|_| Event::default().comment("unencodable state"));
-        Some((Ok(event), (receiver, false)))
-    });
+    let stream = futures::stream::unfold(
+        (receiver, true, permit),
+        |(mut receiver, first, permit)| async move {
+            if !first && receiver.changed().await.is_err() {
+                return None;
+            }
+            let live = receiver.borrow_and_update().clone();
+            let event = Event::default()
+                .event("state")
+                .json_data(&*live)
+                .unwrap_or_else(|_| Event::default().comment("unencodable state"));
+            Some((Ok(event), (receiver, false, permit)))
+        },
+    );
     Ok(event_stream(stream))
 }
 
@@ -76,13 +80,14 @@ pub struct TailQuery {
 }
 
 /// `GET /tenants/{tenant}/apps/{app}/logs/tail`: an instance's output as `log` events (the recent past first),
-/// then `end` when the instance's log closes.
+/// then `end` when the instance's log closes. Counts against the caller's open streams while open.
 pub async fn tail(
     State(state): State<AppState>,
     super::Authed(caller): super::Authed,
     Path((tenant, app)): Path<(String, String)>,
     Query(q): Query<TailQuery>,
 ) -> ApiResult {
+    let permit = state.services.limits.open_stream(&caller)?;
     let TailSubscription { backlog, chunks } = operate::tail(
         &state.services,
         &caller,
@@ -97,14 +102,14 @@ pub async fn tail(
         skipped: false,
     };
     let stream = futures::stream::unfold(
-        (chunks, Some(first), false),
-        |(mut chunks, first, done)| async move {
+        (chunks, Some(first), false, permit),
+        |(mut chunks, first, done, permit)| async move {
             if done {
                 return None;
             }
             if let Some(first) = first {
                 let event = Event::default().event("log").json_data(&first).ok()?;
-                return Some((Ok(event), (chunks, None, false)));
+                return Some((Ok(event), (chunks, None, false, permit)));
             }
             let (event, done) = match chunks.recv().await {
                 Ok(chunk) => (
@@ -123,7 +128,7 @@ pub async fn tail(
                 ),
                 Err(RecvError::Closed) => (Event::default().event("end").data("closed"), true),
             };
-            Some((Ok(event), (chunks, None, done)))
+            Some((Ok(event), (chunks, None, done, permit)))
         },
     );
     Ok(event_stream(stream))

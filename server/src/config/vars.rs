@@ -214,6 +214,16 @@ pub const VARS: &[Var] = &[
         "Every session ends this long after sign-in.",
     ),
     var(
+        "NP_DEPLOYS_PER_MINUTE",
+        Some("60"),
+        "Deploy submissions one tenant may make per minute (and in one burst); 0 for no limit.",
+    ),
+    var(
+        "NP_STREAMS_PER_USER",
+        Some("10"),
+        "Live views (app progress, log tails) one person or token may hold open at once; 0 for no limit.",
+    ),
+    var(
         "NP_UPSTREAM_TIMEOUT_SECS",
         Some("30"),
         "Time limit for ordinary requests to Nomad, Consul and OpenObserve.",

@@ -21,6 +21,7 @@ pub fn services(pool: PgPool, upstreams: Upstreams) -> Services {
         upstreams,
         platform: Platform::default(),
         live: np_domain::live::Hub::new(),
+        limits: np_domain::limits::Limits::new(Default::default()),
         audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
     }
 }

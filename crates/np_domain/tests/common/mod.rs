@@ -41,6 +41,7 @@ pub async fn services_with_nomad_timeout(
         },
         platform: Platform::default(),
         live: np_domain::live::Hub::new(),
+        limits: np_domain::limits::Limits::new(Default::default()),
         audit: std::sync::Arc::new(np_domain::audit::chain::Keys::ephemeral()),
     };
     (services, sim)
