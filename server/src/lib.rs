@@ -3,6 +3,7 @@
 //! `main.rs` is a thin command dispatcher; everything here is also used by the integration tests.
 
 pub mod api;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cli;

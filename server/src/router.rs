@@ -44,6 +44,7 @@ pub fn build(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/pkg/{file}", get(crate::assets::serve))
         .route("/readyz", get(health::readyz))
         .route("/auth/login", get(auth_routes::login))
         .route("/auth/callback", get(auth_routes::callback))

@@ -23,12 +23,17 @@ pub struct AppState {
     pub services: Services,
     /// Sign-in and sessions.
     pub auth: SharedAuth,
+    /// The browser's code, brotli-compressed.
+    pub assets: Arc<crate::assets::Assets>,
 }
 
 impl AppState {
     /// State for serving the console's pages with `leptos_options` over `services`.
     pub fn new(leptos_options: LeptosOptions, services: Services) -> Self {
+        let pkg = std::path::Path::new(leptos_options.site_root.as_ref())
+            .join(leptos_options.site_pkg_dir.as_ref());
         Self {
+            assets: crate::assets::Assets::new(pkg),
             leptos_options,
             routes: generate_route_list(App),
             services,
