@@ -210,8 +210,14 @@ const ENTRY_COLUMNS: &str = "e.seq,
     to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS at, e.phase,
     coalesce(e.outcome, '') AS outcome, coalesce(e.tenant, '') AS tenant, e.actor_name AS actor, e.action,
     coalesce(e.target_type, '') AS target_type, coalesce(e.target, '') AS target,
-    (e.phase = 'intent' AND NOT EXISTS (SELECT 1 FROM audit_events r
-        WHERE r.correlation_id = e.correlation_id AND r.phase = 'result')) AS pending";
+    (e.phase = 'intent' AND settled.one IS NULL) AS pending";
+
+/// Joined after `audit_events e` for [`ENTRY_COLUMNS`]: whether the record's action has a result. A lateral
+/// join looks it up by the correlation index for each listed record; the same test as `NOT EXISTS` in the
+/// select list lets the planner hash every result in the log instead whenever its statistics are stale (a
+/// log filled in bulk: 60 ms a page at 100,000 records instead of 0.3 ms).
+const SETTLED_JOIN: &str = " LEFT JOIN LATERAL (SELECT 1 AS one FROM audit_events r
+    WHERE r.correlation_id = e.correlation_id AND r.phase = 'result' LIMIT 1) settled ON true";
 
 #[derive(Clone, sqlx::FromRow)]
 struct EntryRow {
@@ -257,8 +263,7 @@ pub async fn list(
 ) -> Result<AuditPage, DomainError> {
     let w = Where::of(filter)?;
     let limit = limit.clamp(1, 500);
-    // The page is chosen first and only its records are asked whether they are pending: in one query the
-    // planner hashes every result in the log for that question (a scan that grows with the log).
+    // The page is chosen first, and only its records are asked whether they are pending.
     let mut q = QueryBuilder::new(format!(
         "SELECT {ENTRY_COLUMNS} FROM (SELECT * FROM audit_events e WHERE true"
     ));
@@ -267,9 +272,12 @@ pub async fn list(
     if let Some(before) = before {
         q.push(" AND e.seq < ").push_bind(before);
     }
-    q.push(" ORDER BY e.seq DESC LIMIT ")
-        .push_bind(limit + 1)
-        .push(") e ORDER BY e.seq DESC");
+    // The limit is written into the query, not bound: a prepared statement's generic plan cannot see a bound
+    // limit, takes it for a large one, and scans the log (measured: 0.3 ms as a literal, 350 ms bound).
+    q.push(format!(" ORDER BY e.seq DESC LIMIT {}", limit + 1))
+        .push(") e")
+        .push(SETTLED_JOIN)
+        .push(" ORDER BY e.seq DESC");
     let mut rows: Vec<EntryRow> = q.build_query_as().fetch_all(db).await?;
     let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
         rows.pop();
@@ -300,7 +308,7 @@ pub async fn get(db: &PgPool, scope: &Scope, seq: i64) -> Result<AuditRecord, Do
         .await?
         .ok_or(DomainError::NotFound("audit record"))?;
     let mut q = QueryBuilder::new(format!(
-        "SELECT {ENTRY_COLUMNS} FROM audit_events e WHERE e.correlation_id = "
+        "SELECT {ENTRY_COLUMNS} FROM audit_events e{SETTLED_JOIN} WHERE e.correlation_id = "
     ));
     q.push_bind(row.correlation_id);
     scope.push(&mut q);

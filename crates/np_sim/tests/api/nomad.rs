@@ -922,6 +922,55 @@ async fn lists_page_with_next_tokens_and_filter() {
         ["c"]
     );
     assert!(meta.next_token.is_none());
+    // A prefix narrows the walk; every namespace at once pages the same way.
+    for id in ["b2", "b3"] {
+        register(&client, "default", web_job(id, "nginx", 1)).await;
+    }
+    let prefixed = QueryOptions {
+        prefix: Some("b".into()),
+        per_page: Some(2),
+        ..ns()
+    };
+    let (page, meta) = client.jobs().list(&prefixed).await.unwrap();
+    assert_eq!(
+        page.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["b", "b2"]
+    );
+    let (rest, meta) = client
+        .jobs()
+        .list(&QueryOptions {
+            next_token: meta.next_token,
+            ..prefixed
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["b3"]
+    );
+    assert!(meta.next_token.is_none());
+    let everywhere = QueryOptions {
+        namespace: Some("*".into()),
+        per_page: Some(4),
+        ..QueryOptions::default()
+    };
+    let (page, meta) = client.jobs().list(&everywhere).await.unwrap();
+    assert_eq!(
+        page.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b", "b2", "b3"]
+    );
+    let (rest, _) = client
+        .jobs()
+        .list(&QueryOptions {
+            next_token: meta.next_token,
+            ..everywhere
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["c"]
+    );
     let filtered = QueryOptions {
         filter: Some(r#"ID == "b""#.into()),
         ..ns()

@@ -90,22 +90,43 @@ pub(crate) async fn list(
     // Like Nomad's paginator, only the page's jobs are turned into stubs (with their summaries): a list of
     // 10,000 jobs costs a sort of their keys, not 10,000 summaries.
     let (stubs, next) = s.read(|c| {
-        let mut matching: Vec<_> = c
-            .jobs
-            .iter()
-            .filter(|(key, _)| q.covers(&key.namespace))
-            .filter(|(key, _)| q.prefix.as_deref().is_none_or(|p| key.id.starts_with(p)))
-            .filter(|(_, record)| {
-                filter.as_ref().is_none_or(|f| {
-                    serde_json::to_value(record.current()).is_ok_and(|v| f.matches(&v))
+        let token = q.next_token.as_deref().filter(|t| !t.is_empty());
+        let prefix = q.prefix.as_deref().unwrap_or("");
+        let ns = q.ns();
+        let mut matching: Vec<_> = if ns != "*" && filter.is_none() {
+            // One namespace, no filter: walk the jobs in order from the prefix (or the token, if later) and
+            // stop after the page, as Nomad's indexed iterator does.
+            let from = token
+                .and_then(|t| t.strip_prefix(&format!("{ns}.")))
+                .filter(|t| *t > prefix)
+                .unwrap_or(prefix);
+            let take = q.per_page.filter(|n| *n > 0).map_or(usize::MAX, |n| n + 1);
+            c.jobs
+                .range(JobKey::new(&ns, from)..)
+                .take_while(|(key, _)| key.namespace == ns && key.id.starts_with(prefix))
+                .map(|(key, record)| (format!("{}.{}", key.namespace, key.id), key, record))
+                .filter(|(k, _, _)| token.is_none_or(|t| k.as_str() >= t))
+                .take(take)
+                .collect()
+        } else {
+            let mut all: Vec<_> = c
+                .jobs
+                .iter()
+                .filter(|(key, _)| q.covers(&key.namespace))
+                .filter(|(key, _)| key.id.starts_with(prefix))
+                .filter(|(_, record)| {
+                    filter.as_ref().is_none_or(|f| {
+                        serde_json::to_value(record.current()).is_ok_and(|v| f.matches(&v))
+                    })
                 })
-            })
-            .map(|(key, record)| (format!("{}.{}", key.namespace, key.id), key, record))
-            .collect();
-        matching.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some(token) = q.next_token.as_deref().filter(|t| !t.is_empty()) {
-            matching.retain(|(k, _, _)| k.as_str() >= token);
-        }
+                .map(|(key, record)| (format!("{}.{}", key.namespace, key.id), key, record))
+                .collect();
+            all.sort_by(|a, b| a.0.cmp(&b.0));
+            if let Some(token) = token {
+                all.retain(|(k, _, _)| k.as_str() >= token);
+            }
+            all
+        };
         let mut next = None;
         if let Some(n) = q.per_page.filter(|n| *n > 0)
             && matching.len() > n
