@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use common::{Auth, call};
 use np_domain::Upstreams;
 use np_domain::memberships::TenantRole;
-use np_nomad::{Nomad, NomadConfig, QueryOptions};
+use np_nomad::QueryOptions;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -207,22 +207,12 @@ fn billion_laughs() -> String {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn every_catalogued_bad_input_is_refused_by_field_and_changes_nothing(pool: PgPool) {
-    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let nomad = Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
-    let mut services = common::services(
-        pool.clone(),
-        Upstreams {
-            nomad: Some(nomad.clone()),
-            ..Upstreams::default()
-        },
-    );
     // The whole catalogue, twice, is more than a tenant may submit in a minute (tests/limits.rs).
-    services.limits = np_domain::limits::Limits::new(np_domain::limits::LimitSettings {
+    let no_deploy_limit = np_domain::limits::LimitSettings {
         deploys_per_minute: 0,
         ..Default::default()
-    });
+    };
+    let (services, _sim, nomad) = common::services_with_nomad(pool.clone(), no_deploy_limit).await;
     common::tenant(&services, "acme").await;
     let router = common::router(services);
     let token = Auth::Bearer(common::token(&pool, "acme", TenantRole::Developer).await);

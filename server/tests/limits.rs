@@ -5,10 +5,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{Auth, call};
-use np_domain::Upstreams;
-use np_domain::limits::{LimitSettings, Limits};
+use np_domain::limits::LimitSettings;
 use np_domain::memberships::TenantRole;
-use np_nomad::{Nomad, NomadConfig};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tower::ServiceExt;
@@ -19,21 +17,14 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_tenant_past_its_deploys_per_minute_gets_429_with_retry_after(pool: PgPool) {
-    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let nomad = Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
-    let mut services = common::services(
+    let (services, _sim, _) = common::services_with_nomad(
         pool.clone(),
-        Upstreams {
-            nomad: Some(nomad),
-            ..Upstreams::default()
+        LimitSettings {
+            deploys_per_minute: 3,
+            streams_per_user: 0,
         },
-    );
-    services.limits = Limits::new(LimitSettings {
-        deploys_per_minute: 3,
-        streams_per_user: 0,
-    });
+    )
+    .await;
     common::tenant(&services, "acme").await;
     common::tenant(&services, "globex").await;
     let router = common::router(services);
@@ -144,22 +135,15 @@ async fn open_watch(
 
 #[sqlx::test(migrations = "../migrations")]
 async fn one_caller_holds_at_most_the_cap_of_live_streams(pool: PgPool) {
-    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let nomad = Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
-    let mut services = common::services(
+    let (services, _sim, _) = common::services_with_nomad(
         pool.clone(),
-        Upstreams {
-            nomad: Some(nomad),
-            ..Upstreams::default()
+        LimitSettings {
+            deploys_per_minute: 0,
+            streams_per_user: 2,
         },
-    );
-    let limits = Limits::new(LimitSettings {
-        deploys_per_minute: 0,
-        streams_per_user: 2,
-    });
-    services.limits = limits.clone();
+    )
+    .await;
+    let limits = services.limits.clone();
     common::tenant(&services, "acme").await;
     let router = common::router(services);
     let token = common::token(&pool, "acme", TenantRole::Developer).await;

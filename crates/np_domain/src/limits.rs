@@ -63,6 +63,15 @@ impl Drop for StreamPermit {
     }
 }
 
+/// Whom `caller`'s streams are counted against: a person or a token; the console's own maintenance is not.
+fn holder(caller: &Caller) -> Option<String> {
+    match caller.principal {
+        Principal::User { user_id, .. } => Some(format!("user:{user_id}")),
+        Principal::Token { token_id } => Some(format!("token:{token_id}")),
+        Principal::System => None,
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -131,15 +140,11 @@ impl Limits {
     /// # Errors
     /// `TooMany` when the caller already holds as many streams as allowed.
     pub fn open_stream(&self, caller: &Caller) -> Result<StreamPermit, DomainError> {
-        let holder = match caller.principal {
-            Principal::User { user_id, .. } => format!("user:{user_id}"),
-            Principal::Token { token_id } => format!("token:{token_id}"),
-            Principal::System => {
-                return Ok(StreamPermit {
-                    streams: Arc::clone(&self.streams),
-                    holder: None,
-                });
-            }
+        let Some(holder) = holder(caller) else {
+            return Ok(StreamPermit {
+                streams: Arc::clone(&self.streams),
+                holder: None,
+            });
         };
         let cap = self.settings.streams_per_user;
         let mut streams = lock(&self.streams);
@@ -167,12 +172,7 @@ impl Limits {
 
     /// Streams `caller` holds open now.
     pub fn streams_of(&self, caller: &Caller) -> usize {
-        let holder = match caller.principal {
-            Principal::User { user_id, .. } => format!("user:{user_id}"),
-            Principal::Token { token_id } => format!("token:{token_id}"),
-            Principal::System => return 0,
-        };
-        lock(&self.streams).get(&holder).copied().unwrap_or(0)
+        holder(caller).map_or(0, |h| lock(&self.streams).get(&h).copied().unwrap_or(0))
     }
 }
 

@@ -26,6 +26,27 @@ pub fn services(pool: PgPool, upstreams: Upstreams) -> Services {
     }
 }
 
+/// A simulator, its Nomad client, and services over `pool` with that Nomad and `limits`.
+pub async fn services_with_nomad(
+    pool: PgPool,
+    limits: np_domain::limits::LimitSettings,
+) -> (Services, np_sim::Simulator, np_nomad::Nomad) {
+    let sim = np_sim::Simulator::start(np_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let nomad =
+        np_nomad::Nomad::new(np_nomad::NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
+    let mut services = services(
+        pool,
+        Upstreams {
+            nomad: Some(nomad.clone()),
+            ..Upstreams::default()
+        },
+    );
+    services.limits = np_domain::limits::Limits::new(limits);
+    (services, sim, nomad)
+}
+
 pub fn router(services: Services) -> Router {
     let options = LeptosOptions::builder()
         .output_name("np")
