@@ -29,20 +29,60 @@ pub fn caller() -> Result<np_domain::authz::Caller, AppError> {
     maybe_caller().ok_or_else(|| crate::error::with_status(AppError::Unauthenticated))
 }
 
-/// The tenant a page acts in: the one asked for, else the caller's first tenant.
+/// The cookie in which the browser remembers the tenant a person last chose (not a secret: only a preference;
+/// every request is still authorized for the tenant it names).
+pub const TENANT_COOKIE: &str = "np_tenant";
+
+/// The tenant this request's browser remembers, if any.
+fn remembered_tenant() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == TENANT_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The tenant a page acts in: the one asked for; else the one the browser remembers, when the caller may see
+/// it; else the caller's first tenant; else, for platform roles, the first tenant there is.
 ///
 /// # Errors
-/// `NotFound` when the caller has no tenant (or no role in the one asked for).
-pub fn pick_tenant(
+/// `NotFound` (404) for a name no tenant could have, or when the caller has no tenant to act in.
+pub async fn pick_tenant(
+    services: &Services,
     caller: &np_domain::authz::Caller,
     asked: Option<&str>,
 ) -> Result<String, AppError> {
-    match asked.filter(|t| !t.is_empty()) {
-        Some(t) => Ok(t.to_owned()),
-        None => caller
-            .grants
-            .first()
-            .map(|g| g.tenant.clone())
-            .ok_or_else(|| AppError::NotFound("tenant (you are not a member of any yet)".into())),
+    let not_found = |what: &str| crate::error::with_status(AppError::NotFound(what.to_owned()));
+    if let Some(t) = asked.filter(|t| !t.is_empty()) {
+        // A name no tenant can have is simply not found (a 404, never a 500).
+        np_spec::names::TenantSlug::parse(t).map_err(|_| not_found("tenant"))?;
+        return Ok(t.to_owned());
     }
+    let may_see = |slug: &str| {
+        caller.platform_role.is_some() || caller.grants.iter().any(|g| g.tenant == slug)
+    };
+    if let Some(t) =
+        remembered_tenant().filter(|t| np_spec::names::TenantSlug::parse(t).is_ok() && may_see(t))
+        && (caller.grants.iter().any(|g| g.tenant == t)
+            || np_domain::tenants::by_slug(&services.db, &t).await.is_ok())
+    {
+        return Ok(t);
+    }
+    if let Some(g) = caller.grants.first() {
+        return Ok(g.tenant.clone());
+    }
+    if caller.platform_role.is_some()
+        && let Some(t) = np_domain::tenants::list(&services.db)
+            .await?
+            .into_iter()
+            .next()
+    {
+        return Ok(t.slug);
+    }
+    Err(not_found("tenant (you are not a member of any yet)"))
 }

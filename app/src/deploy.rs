@@ -61,7 +61,7 @@ async fn tenant_for_deploy(
     asked: Option<&str>,
 ) -> Result<(np_domain::tenants::Tenant, TenantContext), AppError> {
     let caller = crate::context::caller()?;
-    let slug = crate::context::pick_tenant(&caller, asked)?;
+    let slug = crate::context::pick_tenant(services, &caller, asked).await?;
     let tenant = caller
         .authorize(&services.db, &slug, np_domain::authz::Action::Deploy)
         .await?;
@@ -153,7 +153,7 @@ pub async fn deploy_app(
 ) -> Result<DeployOutcome, AppError> {
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
-    let slug = crate::context::pick_tenant(&caller, tenant.as_deref())?;
+    let slug = crate::context::pick_tenant(&services, &caller, tenant.as_deref()).await?;
     let source = match format {
         Some(Format::Spec) => "form",
         Some(Format::NpYaml) => "np-yaml",
@@ -199,7 +199,7 @@ pub async fn plan_app(
 ) -> Result<PlanOutcome, AppError> {
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
-    let slug = crate::context::pick_tenant(&caller, tenant.as_deref())?;
+    let slug = crate::context::pick_tenant(&services, &caller, tenant.as_deref()).await?;
     let input = np_domain::apps::DeployInput {
         text,
         format,
@@ -233,27 +233,29 @@ pub struct PlanOutcome {
 /// An app as last deployed, to edit it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadedApp {
-    /// The deploy the edit starts from (sent back with the deploy, to detect someone else's deploy since).
-    pub deploy_id: String,
-    /// Its spec.
+    /// The newest deploy of the app (sent back with the deploy, to detect someone else's deploy since).
+    pub deploy_id: Option<String>,
+    /// The spec as Nomad runs it now.
     pub spec: AppSpec,
+    /// Where that spec comes from, when it is not simply the newest deploy ("Job version 2 runs deploy #1's
+    /// spec again: a later version was reverted.").
+    pub note: Option<String>,
 }
 
-/// The latest deploy of `app` in the tenant, for the edit form.
+/// The spec Nomad runs for `app` (after a revert, a scale or a change outside the console: not the console's
+/// last request), for the edit form.
 #[server(endpoint = "load_app", input = server_fn::codec::Json)]
 pub async fn load_app(tenant: Option<String>, app: String) -> Result<LoadedApp, AppError> {
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
-    let slug = crate::context::pick_tenant(&caller, tenant.as_deref())?;
-    let t = caller
-        .authorize(&services.db, &slug, np_domain::authz::Action::Deploy)
-        .await?;
-    let (id, spec) = np_domain::apps::latest(&services, &t, &app)
-        .await?
-        .ok_or_else(|| crate::error::with_status(AppError::NotFound("app".into())))?;
+    let slug = crate::context::pick_tenant(&services, &caller, tenant.as_deref()).await?;
+    let start = np_domain::operate::edit_start(&services, &caller, &slug, &app).await?;
+    let newest = start.based_on.map(|id| id.to_string());
     Ok(LoadedApp {
-        deploy_id: id.to_string(),
-        spec,
+        note: (newest != start.note.deploy_id || start.note.how != "deployed")
+            .then_some(start.note.summary),
+        deploy_id: newest,
+        spec: start.spec,
     })
 }
 

@@ -12,6 +12,7 @@ mod components;
 mod context;
 pub mod deploy;
 pub mod error;
+mod files;
 mod live;
 pub mod operate;
 mod pages;

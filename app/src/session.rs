@@ -36,6 +36,8 @@ pub struct SessionInfo {
     pub platform_role: Option<String>,
     /// Tenants, by slug.
     pub tenants: Vec<TenantChoice>,
+    /// The tenant pages act in when the address names none: the one the browser remembers, else the first.
+    pub default_tenant: Option<String>,
 }
 
 /// The session of this request: `None` when nobody is signed in.
@@ -66,7 +68,12 @@ pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
         }
         tenants.sort_by(|a, b| a.slug.cmp(&b.slug));
     }
+    let services = crate::context::services()?;
+    let default_tenant = crate::context::pick_tenant(&services, &caller, None)
+        .await
+        .ok();
     Ok(Some(SessionInfo {
+        default_tenant,
         display_name: caller.display_name,
         email: caller.email,
         platform_role: caller.platform_role.map(|r| r.as_str().to_owned()),

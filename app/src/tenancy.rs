@@ -122,7 +122,7 @@ pub async fn get_tenant_page(tenant: Option<String>) -> Result<TenantPage, AppEr
     use np_domain::authz::Action;
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
-    let slug = crate::context::pick_tenant(&caller, tenant.as_deref())?;
+    let slug = crate::context::pick_tenant(&services, &caller, tenant.as_deref()).await?;
     let t = caller.authorize(&services.db, &slug, Action::View).await?;
     let can_manage = caller.check(&slug, Action::ManageMembers).is_ok();
     let members = np_domain::memberships::members(&services.db, t.id)

@@ -193,6 +193,14 @@ pub const ROUTES: &[RouteDoc] = &[
         Access::Tenant(A::View),
     ),
     route(
+        "GET",
+        "/tenants/{tenant}/watch/apps",
+        "A page of the apps list (filter, next_token, per_page as for GET /tenants/{tenant}/apps) as \
+         server-sent events (`apps`, JSON): now, and again whenever Nomad's jobs or Consul's checks and routes \
+         change.",
+        Access::Tenant(A::View),
+    ),
+    route(
         "POST",
         "/tenants/{tenant}/apps",
         "Deploy an np.yaml, OAM Application or app spec (the request body).",
@@ -256,8 +264,16 @@ pub const ROUTES: &[RouteDoc] = &[
     route(
         "POST",
         "/tenants/{tenant}/apps/{app}/restart",
-        "Restart one instance ({\"instance\": ID}) or every running instance, in place.",
+        "Restart one instance ({\"instance\": ID}), or every running instance: rolling by default (the \
+         update block's max_parallel at a time, each healthy again before the next; answers when it has \
+         started), or {\"mode\": \"all_at_once\"}.",
         Access::Tenant(A::Operate),
+    ),
+    route(
+        "POST",
+        "/tenants/{tenant}/apps/{app}/start",
+        "Start a stopped app again: its spec as Nomad last ran it is deployed again (source start).",
+        Access::Tenant(A::Deploy),
     ),
     route(
         "POST",
@@ -346,6 +362,7 @@ fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
         ("POST", "/tenants/{tenant}/tokens") => post(h::create_token),
         ("DELETE", "/tenants/{tenant}/tokens/{token}") => delete(h::revoke_token),
         ("GET", "/tenants/{tenant}/apps") => get(h::list_apps),
+        ("GET", "/tenants/{tenant}/watch/apps") => get(operate::watch_apps),
         ("POST", "/tenants/{tenant}/apps") => post(h::deploy),
         ("GET", "/tenants/{tenant}/apps/{app}") => get(h::app_status),
         ("GET", "/tenants/{tenant}/apps/{app}/logs") => get(h::app_logs),
@@ -357,6 +374,7 @@ fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
         ("GET", "/tenants/{tenant}/apps/{app}/diff") => get(operate::diff),
         ("POST", "/tenants/{tenant}/apps/{app}/rollback") => post(operate::rollback),
         ("POST", "/tenants/{tenant}/apps/{app}/restart") => post(operate::restart),
+        ("POST", "/tenants/{tenant}/apps/{app}/start") => post(operate::start),
         ("POST", "/tenants/{tenant}/apps/{app}/promote") => post(operate::promote),
         ("GET", "/tenants/{tenant}/apps/{app}/metrics") => get(operate::metrics),
         ("GET", "/tenants/{tenant}/apps/{app}/services") => get(operate::services),

@@ -285,6 +285,8 @@ pub struct AuditSettings {
     pub checkpoint_interval: Duration,
     /// Settle intents older than this.
     pub reconcile_after: Duration,
+    /// How often the rollout follower asks Nomad about rollouts that have not ended.
+    pub rollout_poll: Duration,
 }
 
 /// Reads the `NP_AUDIT_*` variables.
@@ -313,6 +315,7 @@ pub fn audit_settings(source: &Source) -> Result<AuditSettings, ConfigError> {
         checkpoint_every,
         checkpoint_interval: source.seconds("NP_AUDIT_CHECKPOINT_SECS")?,
         reconcile_after: source.seconds("NP_AUDIT_RECONCILE_SECS")?,
+        rollout_poll: source.seconds("NP_ROLLOUT_POLL_SECS")?,
     })
 }
 

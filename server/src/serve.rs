@@ -34,6 +34,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         trusted_proxies: config.trusted_proxies.clone(),
     });
     tokio::spawn(sweep_sessions(services.clone(), config.sessions.idle));
+    tokio::spawn(np_domain::rollouts::follow(
+        services.clone(),
+        config.audit.rollout_poll,
+    ));
     tokio::spawn(keep_audit(services, config.audit.clone()));
 
     let listener = TcpListener::bind(config.listen)

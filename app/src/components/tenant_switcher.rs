@@ -1,8 +1,10 @@
 //! The tenant switcher in the header: the tenants the user may act in, and which one the page shows.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_location;
 
+use super::layout::CurrentTenant;
+use super::url_encode;
 use super::user_menu::SessionResource;
 use crate::session::TenantChoice;
 
@@ -25,16 +27,26 @@ pub fn TenantSwitcher() -> impl IntoView {
 #[component]
 fn Switcher(tenants: Vec<TenantChoice>) -> impl IntoView {
     let open = RwSignal::new(false);
-    let query = use_query_map();
     let location = use_location();
-    let first = tenants.first().map(|t| t.slug.clone());
-    let current = Memo::new(move |_| query.read().get("tenant").or_else(|| first.clone()));
+    let current = expect_context::<CurrentTenant>().0;
+    // The same page in the other tenant; an app's page becomes the other tenant's apps list (the app is
+    // this tenant's).
+    let page = move || {
+        let path = location.pathname.get();
+        if path.starts_with("/apps/") {
+            "/apps".to_owned()
+        } else if path.starts_with("/audit/") {
+            "/audit".to_owned()
+        } else {
+            path
+        }
+    };
     let empty = tenants.is_empty();
     let items = tenants
         .into_iter()
         .map(|t| {
             let slug = t.slug.clone();
-            let href = move || format!("{}?tenant={}", location.pathname.get(), slug);
+            let href = move || format!("{}?tenant={}", page(), url_encode(&slug));
             let selected_slug = t.slug.clone();
             view! {
                 <li>
@@ -64,7 +76,7 @@ fn Switcher(tenants: Vec<TenantChoice>) -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <span class="text-muted">"Tenant"</span>
-                <span class="font-medium">{move || current.get().unwrap_or_else(|| "none".into())}</span>
+                <span class="font-medium" data-testid="current-tenant">{move || current.get().unwrap_or_else(|| "none".into())}</span>
                 <span aria-hidden="true" class="text-muted">"▾"</span>
             </button>
             <div

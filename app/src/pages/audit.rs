@@ -65,9 +65,9 @@ pub fn AuditLogPage() -> impl IntoView {
                     {move || {
                         let q = query_of(&filter_of(&query.read()));
                         view! {
-                            <a class="rounded-md border border-line px-3 py-1.5 hover:bg-hover" data-testid="export-csv"
+                            <a class="rounded-md border border-line px-3 py-1.5 hover:bg-hover" data-testid="export-csv" rel="external" download
                                 href=format!("/api/v1/audit/export?format=csv&{q}")>"Export CSV"</a>
-                            <a class="rounded-md border border-line px-3 py-1.5 hover:bg-hover" data-testid="export-ndjson"
+                            <a class="rounded-md border border-line px-3 py-1.5 hover:bg-hover" data-testid="export-ndjson" rel="external" download
                                 href=format!("/api/v1/audit/export?format=ndjson&{q}")>"Export NDJSON"</a>
                         }
                     }}
@@ -150,6 +150,7 @@ fn AuditTable(entries: Vec<AuditEntry>, next: Option<i64>, filter: AuditFilter) 
         )
     });
     view! {
+        <div class="table-wrap">
         <table class="w-full text-sm" data-testid="audit-table">
             <thead class="text-left text-muted">
                 <tr><th>"#"</th><th>"Time (UTC)"</th><th>"Tenant"</th><th>"Actor"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th></tr>
@@ -172,6 +173,7 @@ fn AuditTable(entries: Vec<AuditEntry>, next: Option<i64>, filter: AuditFilter) 
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
         {older.map(|href| view! {
             <p class="mt-4"><a class="rounded-md border border-line px-3 py-1.5 text-sm hover:bg-hover" href=href data-testid="older">"Older →"</a></p>
         })}
@@ -278,6 +280,7 @@ fn RecordView(r: AuditRecord) -> impl IntoView {
                     "Changes since the previous deploy "
                     {r.previous_deploy.map(|p| view! { <a class="underline" href=format!("/audit/{p}")>{format!("#{p}")}</a> })}
                 </h2>
+                <div class="table-wrap">
                 <table class="w-full text-sm" data-testid="spec-changes">
                     <thead class="text-left text-muted"><tr><th>"Field"</th><th>"Before"</th><th>"After"</th></tr></thead>
                     <tbody>
@@ -290,6 +293,7 @@ fn RecordView(r: AuditRecord) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             </section>
         })}
         <section>

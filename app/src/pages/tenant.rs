@@ -203,10 +203,12 @@ fn Members(page: TenantPage, actions: Actions) -> impl IntoView {
     view! {
         <section aria-labelledby="members" class="rounded-lg border border-line bg-panel p-4">
             <h2 id="members" class="font-medium">"Members"</h2>
+            <div class="table-wrap">
             <table class="mt-3 w-full text-sm">
                 <thead class="text-left text-muted"><tr><th>"Name"</th><th>"E-mail"</th><th>"Role"</th><th>"How"</th><th></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            </div>
             <ul class="mt-3 text-sm">{invites}</ul>
             {manage.then(|| view! {
                 <ActionForm action=actions.add attr:class="mt-4 flex flex-wrap items-end gap-3">
@@ -292,10 +294,12 @@ fn Tokens(tokens: Vec<crate::tenancy::TokenView>, slug: String, actions: Actions
                 Some(Err(error)) => Some(view! { <div class="mt-3"><ErrorNotice error /></div> }.into_any()),
                 None => None,
             }}
+            <div class="table-wrap">
             <table class="mt-4 w-full text-sm">
                 <thead class="text-left text-muted"><tr><th>"Name"</th><th>"Token"</th><th>"Role"</th><th>"Made by"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            </div>
         </section>
     }
 }
@@ -313,6 +317,7 @@ pub fn TenantsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(rows) => view! {
+                            <div class="table-wrap">
                             <table class="w-full text-sm">
                                 <thead class="text-left text-muted"><tr><th>"Tenant"</th><th>"Name"</th><th>"Nomad namespace"</th></tr></thead>
                                 <tbody>
@@ -325,6 +330,7 @@ pub fn TenantsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </div>
                             <section aria-labelledby="new-tenant" class="rounded-lg border border-line bg-panel p-4">
                                 <h2 id="new-tenant" class="font-medium">"New tenant"</h2>
                                 <ActionForm action=create attr:class="mt-3 flex flex-wrap items-end gap-3">

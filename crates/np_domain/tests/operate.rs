@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use np_domain::authz::Caller;
+use np_domain::operate::RestartMode;
 use np_domain::{DomainError, Services, operate};
 use np_spec::ops::AppLive;
 use sqlx::PgPool;
@@ -37,7 +38,7 @@ async fn plan_of(services: &Services, caller: &Caller, text: &str) -> Vec<np_spe
 /// Waits (at most 20 s) until the watched state satisfies `done`.
 async fn until(
     receiver: &mut tokio::sync::watch::Receiver<std::sync::Arc<AppLive>>,
-    done: impl Fn(&AppLive) -> bool,
+    mut done: impl FnMut(&AppLive) -> bool,
 ) -> AppLive {
     tokio::time::timeout(Duration::from_secs(20), async {
         loop {
@@ -97,7 +98,24 @@ async fn many_viewers_share_one_watch_that_follows_the_rollout(pool: PgPool) {
     .await;
     let reverted = until(&mut viewers[1], |l| l.reverted.is_some()).await;
     assert_eq!(reverted.reverted, Some((1, 0)));
-    // Each deploy's rollout outcome is recorded with it, so it outlives Nomad's memory of deployments.
+    // Each deploy's rollout outcome is recorded with it by the follower, so it outlives Nomad's memory of
+    // deployments.
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            np_domain::rollouts::tick(&services).await.unwrap();
+            let open: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM deploys WHERE rollout IS NULL")
+                    .fetch_one(&services.db)
+                    .await
+                    .unwrap();
+            if open == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .expect("the rollouts were not recorded");
     let versions = operate::versions(&services, &admin, "acme", "web", 10)
         .await
         .unwrap();
@@ -322,17 +340,72 @@ async fn canaries_are_promoted_and_instances_restarted(pool: PgPool) {
     .await;
     assert_eq!(done.running, 2);
 
-    let restarted = operate::restart(&services, &admin, "acme", "web", None)
+    let restarted = operate::restart(&services, &admin, "acme", "web", RestartMode::AllAtOnce)
         .await
         .unwrap();
     assert_eq!(restarted, 2);
-    let one = &done.instances[0].id[..8];
+    let one = done.instances[0].id[..8].to_owned();
     assert_eq!(
-        operate::restart(&services, &admin, "acme", "web", Some(one))
+        operate::restart(&services, &admin, "acme", "web", RestartMode::One(one))
             .await
             .unwrap(),
         1
     );
+    let before = until(&mut live, |l| {
+        l.instances
+            .iter()
+            .filter(|i| i.is_live())
+            .all(|i| i.restarts >= 1)
+    })
+    .await;
+    let restarts = |l: &AppLive| -> Vec<u64> {
+        let mut r: Vec<(String, u64)> = l
+            .instances
+            .iter()
+            .filter(|i| i.is_live())
+            .map(|i| (i.id.clone(), i.restarts))
+            .collect();
+        r.sort();
+        r.into_iter().map(|(_, n)| n).collect()
+    };
+    let start = restarts(&before);
+
+    // A rolling restart: one instance at a time (max_parallel 1), the next only once the first runs again;
+    // it carries on after the call answers, and its result is recorded when the last one is back.
+    assert_eq!(
+        operate::restart(&services, &admin, "acme", "web", RestartMode::Rolling)
+            .await
+            .unwrap(),
+        2
+    );
+    let mut seen_one_at_a_time = false;
+    let done = until(&mut live, |l| {
+        let now = restarts(l);
+        if now.len() == start.len() && now.iter().zip(&start).filter(|(a, b)| a > b).count() == 1 {
+            seen_one_at_a_time = true;
+        }
+        now.len() == start.len() && now.iter().zip(&start).all(|(a, b)| a > b)
+    })
+    .await;
+    assert_eq!(done.running, 2);
+    assert!(seen_one_at_a_time, "both instances restarted at once");
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let outcome: Option<String> = sqlx::query_scalar(
+                "SELECT outcome FROM audit_events WHERE action = 'app.restart' AND phase = 'result'
+                   AND details->>'restarted' = '2' ORDER BY seq DESC LIMIT 1",
+            )
+            .fetch_optional(&services.db)
+            .await
+            .unwrap();
+            if outcome.as_deref() == Some("success") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .expect("the rolling restart's result was not recorded");
 }
 
 #[sqlx::test(migrations = "../../migrations")]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod duration;
 pub mod error;
 pub mod form;
+pub mod from_job;
 #[cfg(feature = "parse")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -19,8 +19,12 @@ pub struct AppLive {
     pub version: u64,
     /// The stable version (the last one whose deployment succeeded), if any.
     pub stable_version: Option<u64>,
+    /// What the job Nomad has now runs: image, size, instances and their bounds, URLs.
+    pub facts: JobFacts,
     /// Instances wanted (the groups' counts).
     pub desired: i64,
+    /// Unpromoted canaries among the instances (counted in `desired` too).
+    pub canaries: i64,
     /// Instances running.
     pub running: i64,
     /// Instances starting or waiting for placement.
@@ -36,6 +40,48 @@ pub struct AppLive {
     pub instances: Vec<InstanceView>,
     /// Why the state could not be read, when Nomad failed (the rest is the last known state).
     pub error: Option<String>,
+}
+
+/// What a Nomad job runs, read from the job itself (never from the console's records).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFacts {
+    /// The main task's image, as Nomad has it.
+    pub image: String,
+    /// CPU per instance, MHz.
+    pub cpu: i64,
+    /// Memory per instance, MiB.
+    pub memory: i64,
+    /// Instances wanted (the group's count).
+    pub count: i64,
+    /// The fewest instances scaling may go to.
+    pub min: Option<i64>,
+    /// The most instances scaling may go to.
+    pub max: Option<i64>,
+    /// The URLs its Traefik tags route.
+    pub urls: Vec<String>,
+    /// Instances an update (or a rolling restart) replaces at once.
+    pub max_parallel: i64,
+    /// Canaries an update places first.
+    pub canaries: i64,
+}
+
+/// Which recorded deploy the job Nomad runs now comes from, and how it came to run it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningView {
+    /// Nomad's job version now.
+    pub job_version: u64,
+    /// The console's deploy whose spec it runs, if it is one: its ID and number.
+    pub deploy_id: Option<String>,
+    /// Its number among the app's deploys.
+    pub deploy_number: Option<i64>,
+    /// Who made that deploy, and when (`YYYY-MM-DD HH:MM UTC`).
+    pub deployed_by: Option<(String, String)>,
+    /// `deployed`, `scaled`, `reverted`, `changed outside` or `unrecorded`.
+    pub how: String,
+    /// The whole story in a sentence ("Nomad reverted to deploy #1's spec after deploy #2 failed.").
+    pub summary: String,
+    /// Fields of the job changed outside the console since its deploy, in the app's terms.
+    pub changed_outside: Vec<String>,
 }
 
 /// A deployment's progress.
@@ -154,7 +200,9 @@ pub struct AppPlan {
 /// One changed field of a plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanChange {
-    /// Where: `group web › task web › Config › image`.
+    /// What it is in the app's own terms (`image`, `env.COLOR`, `routes for canaries`), when it has one.
+    pub label: Option<String>,
+    /// Where in Nomad's job: `group web › task web › Config › image`.
     pub path: String,
     /// `added`, `removed` or `changed`.
     pub kind: String,
@@ -229,8 +277,13 @@ pub struct VersionView {
     pub rollout: Option<String>,
     /// The image deployed.
     pub image: String,
-    /// Whether this is the app's latest submitted deploy.
+    /// The Nomad job version this deploy created, when known.
+    pub job_version: Option<u64>,
+    /// Whether the job Nomad runs now is this deploy's spec (possibly scaled, or re-applied by a revert).
     pub current: bool,
+    /// What became of it since, in words ("failed; Nomad reverted to deploy #1", "Nomad runs it again as
+    /// job version 4 after reverting").
+    pub note: Option<String>,
 }
 
 /// One field that differs between two specs.
@@ -341,4 +394,36 @@ pub struct RouteView {
     pub rule: String,
     /// Whether it is the canary host.
     pub canary: bool,
+}
+
+/// One app in the apps list: Nomad's counts, Consul's checks and the console's last deploy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppRow {
+    /// The app.
+    pub app: String,
+    /// Its Nomad job.
+    pub job_id: String,
+    /// `pending`, `running` or `dead` (a stopped app is `dead`).
+    pub status: String,
+    /// `healthy`, `starting`, `degraded`, `failed`, `stopped` (from Nomad's counts) or `failing checks` (Consul).
+    pub health: String,
+    /// Instances running.
+    pub running: i64,
+    /// Instances wanted (running, starting or waiting for placement).
+    pub desired: i64,
+    /// Instances failed.
+    pub failed: i64,
+    /// Who deployed last, when (RFC 3339), and the outcome, from the console's records.
+    pub last_deploy: Option<(String, String, String)>,
+    /// The URLs Traefik routes to it now (from its services' tags in Consul).
+    pub urls: Vec<String>,
+}
+
+/// A page of apps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppsPage {
+    /// The apps, by name.
+    pub apps: Vec<AppRow>,
+    /// The token of the next page, if there is one.
+    pub next_token: Option<String>,
 }

@@ -317,9 +317,12 @@ pub async fn revoke_token(
 /// `?filter=&next_token=&per_page=` of the apps list.
 #[derive(Debug, Deserialize)]
 pub struct AppsQuery {
-    filter: Option<String>,
-    next_token: Option<String>,
-    per_page: Option<u32>,
+    /// Only apps whose names start with this.
+    pub filter: Option<String>,
+    /// The page's token.
+    pub next_token: Option<String>,
+    /// Apps per page (default 50, at most 100).
+    pub per_page: Option<u32>,
 }
 
 /// `GET /tenants/{tenant}/apps`.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use np_domain::authz::Action;
 use np_domain::live::TailSubscription;
-use np_domain::operate::{self, LogSearch};
+use np_domain::operate::{self, LogSearch, RestartMode};
 use np_spec::ops::LogChunk;
 use serde::Deserialize;
 use serde_json::json;
@@ -66,6 +66,42 @@ pub async fn watch(
                 .event("state")
                 .json_data(&*live)
                 .unwrap_or_else(|_| Event::default().comment("unencodable state"));
+            Some((Ok(event), (receiver, false, permit)))
+        },
+    );
+    Ok(event_stream(stream))
+}
+
+/// `GET /tenants/{tenant}/watch/apps`: a page of the apps list (`?filter=&next_token=&per_page=` as the list
+/// takes them) as `apps` events: one now, then one whenever Nomad's jobs or Consul's checks and routes change
+/// (one shared watch per page, however many viewers). Counts against the caller's open streams.
+pub async fn watch_apps(
+    State(state): State<AppState>,
+    super::Authed(caller): super::Authed,
+    Path(tenant): Path<String>,
+    Query(q): Query<super::handlers::AppsQuery>,
+) -> ApiResult {
+    let permit = state.services.limits.open_stream(&caller)?;
+    let receiver = np_domain::apps::watch_page(
+        &state.services,
+        &caller,
+        &tenant,
+        q.filter.as_deref(),
+        q.next_token,
+        q.per_page.unwrap_or(50),
+    )
+    .await?;
+    let stream = futures::stream::unfold(
+        (receiver, true, permit),
+        |(mut receiver, first, permit)| async move {
+            if !first && receiver.changed().await.is_err() {
+                return None;
+            }
+            let page = receiver.borrow_and_update().clone();
+            let event = Event::default()
+                .event("apps")
+                .json_data(&*page)
+                .unwrap_or_else(|_| Event::default().comment("unencodable page"));
             Some((Ok(event), (receiver, false, permit)))
         },
     );
@@ -219,6 +255,9 @@ pub async fn rollback(
 struct Restart {
     #[serde(default)]
     instance: Option<String>,
+    /// `rolling` (the default: one batch at a time, each healthy again before the next) or `all_at_once`.
+    #[serde(default)]
+    mode: Option<String>,
 }
 
 /// `POST /tenants/{tenant}/apps/{app}/restart`.
@@ -234,15 +273,47 @@ pub async fn restart(
     } else {
         json_body(&body)?
     };
-    let restarted = operate::restart(
-        &state.services,
-        &caller,
-        &tenant,
-        &app,
-        input.instance.as_deref(),
-    )
-    .await?;
-    ok(json!({ "restarted": restarted }))
+    let mode = match (
+        input.instance.filter(|i| !i.is_empty()),
+        input.mode.as_deref(),
+    ) {
+        (Some(one), None) => RestartMode::One(one),
+        (None, None | Some("rolling")) => RestartMode::Rolling,
+        (None, Some("all_at_once")) => RestartMode::AllAtOnce,
+        (Some(_), Some(_)) => {
+            return Err(np_domain::DomainError::invalid(
+                "mode",
+                "give an instance or a mode, not both",
+            )
+            .into());
+        }
+        (None, Some(other)) => {
+            return Err(np_domain::DomainError::invalid(
+                "mode",
+                format!("{other:?} is not rolling or all_at_once"),
+            )
+            .into());
+        }
+    };
+    let rolling = mode == RestartMode::Rolling;
+    let restarted = operate::restart(&state.services, &caller, &tenant, &app, mode).await?;
+    ok(json!({ "restarted": restarted, "rolling": rolling }))
+}
+
+/// `POST /tenants/{tenant}/apps/{app}/start`: deploy a stopped app's spec again.
+pub async fn start(
+    State(state): State<AppState>,
+    super::Authed(caller): super::Authed,
+    Path((tenant, app)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult {
+    caller.check(&tenant, Action::Deploy)?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let deployed = np_domain::apps::start(&state.services, &caller, &tenant, &app, key).await?;
+    created(json!({ "deployed": deployed }))
 }
 
 /// `POST /tenants/{tenant}/apps/{app}/promote`.

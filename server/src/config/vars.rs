@@ -204,6 +204,12 @@ pub const VARS: &[Var] = &[
          Nomad's job versions, others as unknown). Checked at start-up and every minute.",
     ),
     var(
+        "NP_ROLLOUT_POLL_SECS",
+        Some("2"),
+        "How often the console asks Nomad how unfinished rollouts stand, to record each outcome (with the \
+         time Nomad reached it) whether or not anyone watches. One replica follows at a time.",
+    ),
+    var(
         "NP_SESSION_IDLE_MINUTES",
         Some("60"),
         "A session unused this long ends.",
