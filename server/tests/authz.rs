@@ -42,6 +42,8 @@ fn body_for(method: &str, path: &str) -> Option<String> {
                 r#"{"version":"00000000-0000-0000-0000-000000000000"}"#
             }
             ("POST", "/tenants/{tenant}/apps/{app}/stop") => r#"{"purge":false}"#,
+            // A rolling restart records its result when its last batch is back, after the answer.
+            ("POST", "/tenants/{tenant}/apps/{app}/restart") => r#"{"mode":"all_at_once"}"#,
             _ => return None,
         }
         .to_owned(),

@@ -1,6 +1,6 @@
 //! The console killed (SIGKILL) in the middle of a deploy — after Nomad accepted the job, before the console
-//! recorded that it had — and started again: the deploy's outcome is settled from Nomad at start-up, and every
-//! audit intent has exactly one result. Runs the real `np` binary against the simulator and a test database.
+//! recorded that it had — and started again: the deploy's outcome is settled from Nomad at start-up, its rollout
+//! is followed to its end with nobody watching, and every audit intent has exactly one result. Runs the real `np` binary against the simulator and a test database.
 
 mod common;
 
@@ -137,8 +137,40 @@ async fn a_console_killed_mid_deploy_settles_the_deploy_from_nomad_when_it_start
             == "submitted"
     })
     .await;
+    // Nobody watches the rollout: the console that started again follows it to its end by itself, and records
+    // the time Nomad reached it.
+    until("the rollout's outcome to be recorded", || async {
+        sqlx::query_scalar::<_, Option<String>>("SELECT rollout FROM deploys WHERE app = 'web'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .as_deref()
+            == Some("successful")
+    })
+    .await;
     console.kill().unwrap();
     console.wait().unwrap();
+    let nomad_time: Option<String> = sqlx::query_scalar(
+        "SELECT details ->> 'nomad_time' FROM audit_events WHERE action = 'deploy.rollout'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (deployment, _) = nomad
+        .jobs()
+        .latest_deployment("acme-web", &options)
+        .await
+        .unwrap();
+    let reached = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(
+        deployment.unwrap().modify_time,
+    ))
+    .unwrap();
+    let recorded = time::OffsetDateTime::parse(
+        &nomad_time.expect("the outcome's time"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(recorded, reached, "the time Nomad reached the outcome");
     let pairs: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT action, count(*) FILTER (WHERE phase = 'intent'), count(*) FILTER (WHERE phase = 'result')
            FROM audit_events WHERE phase IN ('intent', 'result') GROUP BY action ORDER BY action",

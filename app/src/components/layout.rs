@@ -13,10 +13,17 @@ use super::theme::ThemePicker;
 use super::url_encode;
 use super::user_menu::{SessionResource, UserMenu};
 
-/// The tenant the pages act in now: the address's, else the one chosen last on this page, else the session's
-/// default.
+/// The tenant the pages act in now: the address's, else the one chosen last on this page (else the session's
+/// default, which [`CurrentTenant::or`] adds once the session is loaded).
 #[derive(Debug, Clone, Copy)]
 pub struct CurrentTenant(pub Memo<Option<String>>);
+
+impl CurrentTenant {
+    /// The current tenant, or the session's `default` when the page has none.
+    pub fn or(self, default: Option<String>) -> Memo<Option<String>> {
+        Memo::new(move |_| self.0.get().or_else(|| default.clone()))
+    }
+}
 
 /// Remembers `tenant` in the browser for a year.
 fn remember(tenant: &str) {
@@ -50,18 +57,13 @@ pub fn Layout(children: Children) -> impl IntoView {
             chosen.set(Some(t));
         }
     });
+    // The session's default joins this where the session has been loaded (see [`CurrentTenant::or`]).
     let current = Memo::new(move |_| {
         query
             .read()
             .get("tenant")
             .filter(|t| !t.is_empty())
             .or_else(|| chosen.get())
-            .or_else(|| {
-                session
-                    .get()
-                    .and_then(|s| s.ok().flatten())
-                    .and_then(|s| s.default_tenant)
-            })
     });
     provide_context(CurrentTenant(current));
     let menu = RwSignal::new(false);
@@ -109,13 +111,16 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     };
                                     let deployer = platform_admin || role_in(&["admin", "developer"]);
                                     let auditor = platform || role_in(&["admin", "auditor"]);
+                                    let tenant = expect_context::<CurrentTenant>()
+                                        .or(info.as_ref().and_then(|i| i.default_tenant.clone()));
+                                    let none = Memo::new(|_| None::<String>);
                                     view! {
-                                        <NavLink href="/" label="Overview" tenant=false />
-                                        <NavLink href="/apps" label="Apps" tenant=true />
-                                        {deployer.then(|| view! { <NavLink href="/deploy" label="Deploy" tenant=true /> })}
-                                        <NavLink href="/tenant" label="Tenant" tenant=true />
-                                        {auditor.then(|| view! { <NavLink href="/audit" label="Audit" tenant=false /> })}
-                                        {platform.then(|| view! { <NavLink href="/tenants" label="Tenants" tenant=false /> })}
+                                        <NavLink href="/" label="Overview" tenant=none />
+                                        <NavLink href="/apps" label="Apps" tenant />
+                                        {deployer.then(|| view! { <NavLink href="/deploy" label="Deploy" tenant /> })}
+                                        <NavLink href="/tenant" label="Tenant" tenant />
+                                        {auditor.then(|| view! { <NavLink href="/audit" label="Audit" tenant=none /> })}
+                                        {platform.then(|| view! { <NavLink href="/tenants" label="Tenants" tenant=none /> })}
                                     }
                                 })}
                             </Transition>
@@ -141,9 +146,8 @@ pub fn Layout(children: Children) -> impl IntoView {
 /// A navigation link, marked as current when its page is shown; pages that act in a tenant keep the
 /// current one in their address.
 #[component]
-fn NavLink(href: &'static str, label: &'static str, tenant: bool) -> impl IntoView {
-    let current = expect_context::<CurrentTenant>().0;
-    let target = move || match current.get().filter(|_| tenant) {
+fn NavLink(href: &'static str, label: &'static str, tenant: Memo<Option<String>>) -> impl IntoView {
+    let target = move || match tenant.get() {
         Some(t) => format!("{href}?tenant={}", url_encode(&t)),
         None => href.to_owned(),
     };

@@ -16,7 +16,7 @@ pub fn TenantSwitcher() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match session.await {
-                    Ok(Some(info)) => view! { <Switcher tenants=info.tenants /> }.into_any(),
+                    Ok(Some(info)) => view! { <Switcher tenants=info.tenants default=info.default_tenant /> }.into_any(),
                     _ => ().into_any(),
                 }
             })}
@@ -25,10 +25,10 @@ pub fn TenantSwitcher() -> impl IntoView {
 }
 
 #[component]
-fn Switcher(tenants: Vec<TenantChoice>) -> impl IntoView {
+fn Switcher(tenants: Vec<TenantChoice>, default: Option<String>) -> impl IntoView {
     let open = RwSignal::new(false);
     let location = use_location();
-    let current = expect_context::<CurrentTenant>().0;
+    let current = expect_context::<CurrentTenant>().or(default);
     // The same page in the other tenant; an app's page becomes the other tenant's apps list (the app is
     // this tenant's).
     let page = move || {

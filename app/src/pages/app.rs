@@ -142,17 +142,32 @@ fn AppView(overview: AppOverview) -> impl IntoView {
             },
         );
     });
-    // Which deploy Nomad runs is read again whenever Nomad's job version (or its stopped state) changes.
-    let version = Memo::new(move |_| live.with(|l| (l.version, l.stopped)));
-    let initial_running = overview.running.clone();
-    let running = Resource::new(
-        move || version.get(),
-        move |_| app_running(Some(page.tenant.get_value()), page.app.get_value()),
-    );
-    let running = Signal::derive(move || match running.get() {
-        Some(Ok(r)) => r,
-        _ => initial_running.clone(),
+    // Which deploy Nomad runs is read again whenever Nomad's job version, its stopped state or its rollout
+    // changes (a new version can show before the console has recorded Nomad's answer to its deploy). In the
+    // browser only: the server rendered the page with what ran then.
+    let version = Memo::new(move |_| {
+        live.with(|l| {
+            (
+                l.version,
+                l.stopped,
+                l.deployment.as_ref().map(|d| d.status.clone()),
+            )
+        })
     });
+    let running = RwSignal::new(overview.running.clone());
+    Effect::new(move |before: Option<(u64, bool, Option<String>)>| {
+        let now = version.get();
+        if before.as_ref().is_some_and(|b| *b != now) {
+            let (tenant, app) = (page.tenant.get_value(), page.app.get_value());
+            leptos::task::spawn_local(async move {
+                if let Ok(r) = app_running(Some(tenant), app).await {
+                    let _ = running.try_set(r);
+                }
+            });
+        }
+        now
+    });
+    let running = Signal::from(running);
 
     let query = use_query_map();
     let navigate = use_navigate();

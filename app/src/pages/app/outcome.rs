@@ -157,9 +157,29 @@ const QUIET_MS: u64 = 15_000;
 #[component]
 pub fn OperationResult(page: Page) -> impl IntoView {
     let said = RwSignal::new(None::<Said>);
+    // Nomad's state may show the result before the console's answer arrives (a fast stop, a purge): whichever
+    // comes second finishes the message.
+    let settle = move || {
+        let Some(awaited) = page.awaited.get_untracked() else {
+            return;
+        };
+        let now = page.live.get_untracked();
+        if let Some(result) = awaited.expect.done(&awaited.start, &now) {
+            page.awaited.set(None);
+            said.set(Some(match result {
+                Ok(text) => Said::Done(text),
+                Err(text) => Said::Failed(text),
+            }));
+        }
+    };
     let answered = move |answer: Option<Result<String, AppError>>| match answer {
         Some(Ok(text)) => {
+            if page.awaited.with_untracked(Option::is_none) {
+                // Already done: the result is on the page.
+                return;
+            }
             said.set(Some(Said::Working(text)));
+            settle();
             let version = page.live.with_untracked(|l| l.version);
             // A rollback or start of the spec Nomad already runs changes nothing: say so rather than wait.
             set_timeout(
@@ -168,9 +188,6 @@ pub fn OperationResult(page: Page) -> impl IntoView {
                         .live
                         .try_with_untracked(|l| l.version == version)
                         .unwrap_or(false);
-                    let still = said
-                        .try_with_untracked(|s| matches!(s, Some(Said::Working(_))))
-                        .unwrap_or(false);
                     let waits_for_rollout = page
                         .awaited
                         .try_with_untracked(|a| {
@@ -178,7 +195,7 @@ pub fn OperationResult(page: Page) -> impl IntoView {
                                 .is_some_and(|a| matches!(a.expect, Expect::Rollout { .. }))
                         })
                         .unwrap_or(false);
-                    if quiet && still && waits_for_rollout {
+                    if quiet && waits_for_rollout {
                         let _ = page.awaited.try_set(None);
                         let _ = said.try_set(Some(Said::Done(
                             "Nothing changed: Nomad already runs that spec.".into(),
@@ -204,20 +221,8 @@ pub fn OperationResult(page: Page) -> impl IntoView {
     });
     // Each change in Nomad's state may be the one the action waited for.
     Effect::new(move |_| {
-        let now = page.live.get();
-        let Some(awaited) = page.awaited.get_untracked() else {
-            return;
-        };
-        if !said.with_untracked(|s| matches!(s, Some(Said::Working(_)))) {
-            return;
-        }
-        if let Some(result) = awaited.expect.done(&awaited.start, &now) {
-            page.awaited.set(None);
-            said.set(Some(match result {
-                Ok(text) => Said::Done(text),
-                Err(text) => Said::Failed(text),
-            }));
-        }
+        page.live.track();
+        settle();
     });
     move || {
         said.get().map(|s| match s {

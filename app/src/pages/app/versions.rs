@@ -39,19 +39,9 @@ pub fn Versions(page: Page, can_deploy: bool) -> impl IntoView {
         move || (rollback.version().get(), changes.get()),
         move |_| app_versions(Some(tenant.get_value()), app.get_value()),
     );
+    // The pair compared: the viewer's choice, else the newest two.
     let from = RwSignal::new(None::<String>);
     let to = RwSignal::new(None::<String>);
-    let diff = Resource::new(
-        move || (from.get(), to.get()),
-        move |(from, to)| async move {
-            match (from, to) {
-                (Some(from), Some(to)) if from != to => {
-                    Some(version_diff(Some(tenant.get_value()), app.get_value(), from, to).await)
-                }
-                _ => None,
-            }
-        },
-    );
     let roll_back = move |v: &VersionView| {
         let start = live.get_untracked();
         page.awaited.set(Some(Awaited {
@@ -77,11 +67,11 @@ pub fn Versions(page: Page, can_deploy: bool) -> impl IntoView {
                 if list.is_empty() {
                     return view! { <p class="text-sm text-muted">"The console has recorded no deploy of this app."</p> }.into_any();
                 }
-                // Compare the newest with the one before it unless the viewer chose.
-                if from.get_untracked().is_none() && list.len() >= 2 {
-                    from.set(Some(list[1].deploy_id.clone()));
-                    to.set(Some(list[0].deploy_id.clone()));
-                }
+                let newest_two = (list.len() >= 2)
+                    .then(|| (list[1].deploy_id.clone(), list[0].deploy_id.clone()));
+                let (old_default, new_default) = newest_two.clone().unzip();
+                let chosen_from = Memo::new(move |_| from.get().or_else(|| old_default.clone()));
+                let chosen_to = Memo::new(move |_| to.get().or_else(|| new_default.clone()));
                 view! {
                     <div class="table-wrap">
                     <table class="w-full text-sm" data-testid="versions">
@@ -118,8 +108,8 @@ pub fn Versions(page: Page, can_deploy: bool) -> impl IntoView {
                                             {v.note.clone().map(|n| view! { <p class="text-xs text-muted" data-testid="version-note">{n}</p> })}
                                         </td>
                                         <td class="py-2 whitespace-nowrap">
-                                            <label class="mr-2"><input type="radio" name="from" prop:checked=move || from.get().as_deref() == Some(id_a.as_str()) on:change=move |_| from.set(Some(id_b.clone())) /> " old"</label>
-                                            <label><input type="radio" name="to" prop:checked=move || to.get().as_deref() == Some(id_c.as_str()) on:change=move |_| to.set(Some(id.clone())) /> " new"</label>
+                                            <label class="mr-2"><input type="radio" name="from" prop:checked=move || chosen_from.get().as_deref() == Some(id_a.as_str()) on:change=move |_| from.set(Some(id_b.clone())) /> " old"</label>
+                                            <label><input type="radio" name="to" prop:checked=move || chosen_to.get().as_deref() == Some(id_c.as_str()) on:change=move |_| to.set(Some(id.clone())) /> " new"</label>
                                         </td>
                                         <td class="py-2 text-right">{roll}</td>
                                     </tr>
@@ -129,9 +119,29 @@ pub fn Versions(page: Page, can_deploy: bool) -> impl IntoView {
                     </table>
                     </div>
                     <p class="mt-2 text-xs text-muted">"Deploy numbers count the console's deploys of this app; job versions are Nomad's, which also counts scales, reverts and changes made outside the console."</p>
+                    <Diff page from=chosen_from to=chosen_to />
                 }.into_any()
             })}
         </Transition>
+    }
+}
+
+/// The spec fields that differ between the two deploys chosen (read in the browser once the page runs).
+#[component]
+fn Diff(page: Page, from: Memo<Option<String>>, to: Memo<Option<String>>) -> impl IntoView {
+    let Page { tenant, app, .. } = page;
+    let diff = LocalResource::new(move || {
+        let (from, to) = (from.get(), to.get());
+        async move {
+            match (from, to) {
+                (Some(from), Some(to)) if from != to => {
+                    Some(version_diff(Some(tenant.get_value()), app.get_value(), from, to).await)
+                }
+                _ => None,
+            }
+        }
+    });
+    view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match diff.await {

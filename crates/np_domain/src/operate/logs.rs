@@ -124,7 +124,8 @@ pub async fn search_logs(
         query: SearchQuery {
             sql,
             start_time: since * 1_000_000,
-            end_time: until * 1_000_000 + 1,
+            // Through the end of the last second asked for: a search "until now" finds what was just written.
+            end_time: (until + 1) * 1_000_000,
             from: 0,
             size: search.limit.unwrap_or(200).clamp(1, 5000),
         },
