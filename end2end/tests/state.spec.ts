@@ -18,7 +18,7 @@ test('after a revert, the header, the versions and Edit all describe what Nomad 
   });
   await expect(page.getByTestId('app-version')).toHaveText('job version 2');
   await expect(page.getByTestId('app-image')).toHaveText('docker.io/library/nginx:1.27');
-  await expect(page.getByTestId('running-deploy')).toHaveText("deploy #1's spec, reverted to");
+  await expect(page.getByTestId('running-deploy')).toHaveText("deploy #1's spec, after a revert");
   await expect(page.getByTestId('health')).toHaveText('healthy', { timeout: 20_000 });
 
   await page.getByRole('tab', { name: 'Versions' }).click();

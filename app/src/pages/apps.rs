@@ -115,7 +115,7 @@ fn AppsView(list: AppsList, filter: String, page: String) -> impl IntoView {
                     <div class="table-wrap">
                     <table class="w-full text-sm">
                         <thead class="text-left text-muted">
-                            <tr><th>"App"</th><th>"Health"</th><th>"Instances"</th><th>"Last deploy"</th><th>"URLs"</th><th></th></tr>
+                            <tr><th>"App"</th><th>"Health"</th><th>"Instances"</th><th class="hidden sm:table-cell">"Last deploy"</th><th>"URLs"</th><th></th></tr>
                         </thead>
                         <tbody>
                             {page.apps.into_iter().map(|a| {
@@ -136,8 +136,8 @@ fn AppsView(list: AppsList, filter: String, page: String) -> impl IntoView {
                                         </td>
                                         <td class=format!("py-2 {health_class}") data-testid="health">{a.health.clone()}</td>
                                         <td class="py-2" data-testid="instances">{format!("{}/{}", a.running, a.desired)}</td>
-                                        <td class="py-2 text-muted">{last_deploy_text(&a.last_deploy).unwrap_or_else(|| "—".into())}</td>
-                                        <td class="py-2">{a.urls.iter().map(|u| view! { <a class="block underline break-all" href=u.clone() rel="external noopener">{u.clone()}</a> }).collect_view()}</td>
+                                        <td class="hidden py-2 text-muted sm:table-cell">{last_deploy_text(&a.last_deploy).unwrap_or_else(|| "—".into())}</td>
+                                        <td class="min-w-48 py-2">{a.urls.iter().map(|u| view! { <a class="block underline break-all" href=u.clone() rel="external noopener">{u.clone()}</a> }).collect_view()}</td>
                                         <td class="py-2 text-right">{edit}</td>
                                     </tr>
                                 }

@@ -164,16 +164,42 @@ pub fn resolve(versions: Vec<Job>, recorded: &[Recorded]) -> Running {
         recorded.iter().find(|d| d.job_modify_index == Some(index))
     };
     let plain: Vec<serde_json::Value> = versions.iter().map(|j| comparable(j, true)).collect();
-    // The version a version's spec comes from: itself when a deploy registered it, else the newest older
-    // version that specifies the same app.
-    let origin = |mut i: usize| -> Option<usize> {
-        loop {
-            if deploy_of(&versions[i]).is_some() {
-                return Some(i);
-            }
-            i = (i + 1..versions.len()).find(|&j| plain[j] == plain[i])?;
+    // Where a version's spec comes from, and how: itself when a deploy registered it; the version before it
+    // when it only changed what Nomad changes by itself (a scale, a stop, a start); else the newest older
+    // version that specifies the same app (a revert).
+    fn trace(
+        i: usize,
+        versions: &[Job],
+        plain: &[serde_json::Value],
+        deployed: &dyn Fn(&Job) -> bool,
+    ) -> Option<(usize, How)> {
+        if deployed(&versions[i]) {
+            return Some((i, How::Deployed));
         }
-    };
+        if i + 1 < versions.len() && plain[i] == plain[i + 1] {
+            let (origin, how) = trace(i + 1, versions, plain, deployed)?;
+            let scaled = versions[i]
+                .task_groups
+                .as_ref()
+                .map(|g| g.iter().map(|g| g.count).collect::<Vec<_>>())
+                != versions[i + 1]
+                    .task_groups
+                    .as_ref()
+                    .map(|g| g.iter().map(|g| g.count).collect::<Vec<_>>());
+            return Some((
+                origin,
+                if scaled && how == How::Deployed {
+                    How::Scaled
+                } else {
+                    how
+                },
+            ));
+        }
+        let j = (i + 2..versions.len()).find(|&j| plain[j] == plain[i])?;
+        trace(j, versions, plain, deployed).map(|(origin, _)| (origin, How::Reverted))
+    }
+    let deployed = |job: &Job| deploy_of(job).is_some();
+    let origin = |i: usize| trace(i, &versions, &plain, &deployed);
     let now = &versions[0];
     let history: Vec<(u64, u64)> = versions
         .iter()
@@ -193,19 +219,12 @@ pub fn resolve(versions: Vec<Job>, recorded: &[Recorded]) -> Running {
             versions: history.clone(),
         }
     };
-    if let Some(i) = origin(0) {
+    if let Some((i, how)) = origin(0) {
         let source = &versions[i];
-        let how = if i == 0 {
-            How::Deployed
-        } else if i == 1 && source.task_groups != now.task_groups {
-            How::Scaled
-        } else {
-            How::Reverted
-        };
         return finish(deploy_of(source), how, Some(source), Vec::new());
     }
     // Changed outside the console: from the newest older version that comes from a deploy.
-    match (1..versions.len()).find_map(|i| origin(i).map(|o| (i, o))) {
+    match (1..versions.len()).find_map(|i| origin(i).map(|(o, _)| (i, o))) {
         Some((i, o)) => finish(
             deploy_of(&versions[o]),
             How::ChangedOutside,
@@ -303,6 +322,20 @@ mod tests {
                 .summary
                 .contains("changed outside the console since deploy #1")
         );
+    }
+
+    #[test]
+    fn a_stop_keeps_how_the_spec_came_to_run() {
+        let d1 = deploy(1, 10, "nginx:1.27");
+        let mut stopped = version(2, 30, "docker.io/library/nginx:1.27", 3);
+        stopped.stop = Some(true);
+        let versions = vec![
+            stopped,
+            version(1, 15, "docker.io/library/nginx:1.27", 3),
+            version(0, 10, "docker.io/library/nginx:1.27", 1),
+        ];
+        let r = resolve(versions, &[d1.clone()]);
+        assert_eq!((r.how, r.deploy_id()), (How::Scaled, Some(d1.id)));
     }
 
     #[test]

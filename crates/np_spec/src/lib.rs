@@ -20,6 +20,7 @@ pub mod ops;
 pub mod parse;
 pub mod spec;
 pub mod tenant;
+pub mod terms;
 pub mod validate;
 
 pub use error::{FieldError, FieldErrors};

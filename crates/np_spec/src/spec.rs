@@ -370,6 +370,30 @@ impl HealthCheck {
         }
     }
 
+    /// The same check on `port` (`None`: the app's first port).
+    pub fn with_port(self, port: Option<String>) -> Self {
+        match self {
+            Self::Http {
+                path,
+                interval,
+                timeout,
+                ..
+            } => Self::Http {
+                path,
+                port,
+                interval,
+                timeout,
+            },
+            Self::Tcp {
+                interval, timeout, ..
+            } => Self::Tcp {
+                port,
+                interval,
+                timeout,
+            },
+        }
+    }
+
     /// Its interval and timeout.
     pub fn timing(&self) -> (Seconds, Seconds) {
         match self {

@@ -23,7 +23,7 @@ pub fn Instances(
             <div class="table-wrap">
             <table class="w-full text-sm">
                 <thead class="text-left text-muted">
-                    <tr><th>"Instance"</th><th>"Node"</th><th>"Version"</th><th>"Status"</th><th>"Health"</th><th>"Restarts"</th><th></th></tr>
+                    <tr><th>"Instance"</th><th>"Node"</th><th>"Job version"</th><th>"Status"</th><th>"Health"</th><th>"Restarts"</th><th></th></tr>
                 </thead>
                 <tbody>
                     {instances.into_iter().map(|i| instance_row(i, can_operate, can_read_logs, page, on_logs)).collect_view()}
@@ -64,9 +64,9 @@ fn instance_row(
                     </ul>
                 </details>
             </td>
-            <td class="py-2">{i.node.clone()}</td>
+            <td class="py-2 whitespace-nowrap">{i.node.clone()}</td>
             <td class="py-2">{i.version}</td>
-            <td class="py-2">{format!("{} ({})", i.client_status, i.desired_status)}</td>
+            <td class="py-2 whitespace-nowrap">{format!("{} ({})", i.client_status, i.desired_status)}</td>
             <td class="py-2">{health}</td>
             <td class="py-2">{i.restarts}</td>
             <td class="py-2 text-right whitespace-nowrap">

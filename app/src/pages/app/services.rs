@@ -47,7 +47,7 @@ pub fn ServicesTab(page: Page) -> impl IntoView {
                                                 let class = match i.status.as_str() { "passing" => "text-ok", "warning" => "text-warn", _ => "text-bad" };
                                                 view! {
                                                     <tr class="border-t border-line align-top" data-testid="service-instance">
-                                                        <td class="py-1"><code class="text-xs">{i.id.clone()}</code></td>
+                                                        <td class="py-1"><code class="text-xs" title=i.id.clone()>{i.id.strip_prefix("_nomad-task-").map_or_else(|| i.id.clone(), |rest| rest.chars().take(8).collect())}</code></td>
                                                         <td class="py-1">{i.node.clone()}</td>
                                                         <td class="py-1">{i.address.clone()}</td>
                                                         <td class=format!("py-1 {class}")>{i.status.clone()}</td>

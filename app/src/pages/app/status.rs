@@ -64,7 +64,7 @@ pub fn Header(
             let label = match (r.deploy_number, r.how.as_str()) {
                 (Some(n), "deployed") => format!("deploy #{n}"),
                 (Some(n), "scaled") => format!("deploy #{n}, scaled since"),
-                (Some(n), "reverted") => format!("deploy #{n}'s spec, reverted to"),
+                (Some(n), "reverted") => format!("deploy #{n}'s spec, after a revert"),
                 (Some(n), _) => format!("changed outside the console since deploy #{n}"),
                 (None, _) => "not deployed through the console".to_owned(),
             };
@@ -98,6 +98,9 @@ pub fn Header(
                 {move || live.with(|l| l.facts.urls.clone()).into_iter().map(|u| view! {
                     <a class="mr-3 underline break-all" href=u.clone() rel="external noopener">{u.clone()}</a>
                 }).collect_view()}
+                {move || live.with(|l| l.stopped && !l.facts.urls.is_empty()).then(|| view! {
+                    <span class="text-muted">"(not served while the app is stopped)"</span>
+                })}
             </p>
             {move || running.with(|r| (r.how == "changed outside" || r.how == "unrecorded").then(|| view! {
                 <p class="mt-1 text-sm text-warn" data-testid="running-note">{r.summary.clone()}</p>

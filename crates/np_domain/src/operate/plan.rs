@@ -72,7 +72,7 @@ pub async fn plan(
             changes: if change == "new" {
                 Vec::new()
             } else {
-                flatten_diff(&diff)
+                readable(flatten_diff(&diff))
             },
             groups,
             failures,
@@ -85,6 +85,52 @@ pub async fn plan(
         });
     }
     Ok(plans)
+}
+
+/// The changes as a person reads them: durations in seconds and minutes rather than Nomad's nanoseconds, and
+/// each change once (Nomad repeats the job's update block in every group's).
+pub fn readable(changes: Vec<PlanChange>) -> Vec<PlanChange> {
+    let mut out: Vec<PlanChange> = Vec::new();
+    for mut c in changes {
+        let last = c
+            .path
+            .rsplit(['›', '[', ' '])
+            .find(|t| !t.trim_matches(']').is_empty());
+        let is_duration = last.is_some_and(|t| {
+            let t = t.trim_matches(']');
+            [
+                "Time", "Deadline", "Interval", "Timeout", "Delay", "Stagger",
+            ]
+            .iter()
+            .any(|end| t.ends_with(end))
+        });
+        if is_duration {
+            for value in [&mut c.old, &mut c.new] {
+                if let Ok(nanos) = value.parse::<i64>() {
+                    *value = duration_text(nanos);
+                }
+            }
+        }
+        let seen = out
+            .iter()
+            .any(|o| o.label.is_some() && o.label == c.label && o.old == c.old && o.new == c.new);
+        if !seen {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Nanoseconds as `90s`, `5m`, `1h` or `250ms`.
+fn duration_text(nanos: i64) -> String {
+    const SECOND: i64 = 1_000_000_000;
+    match nanos {
+        0 => "0s".to_owned(),
+        n if n % (3600 * SECOND) == 0 => format!("{}h", n / (3600 * SECOND)),
+        n if n % (60 * SECOND) == 0 => format!("{}m", n / (60 * SECOND)),
+        n if n % SECOND == 0 => format!("{}s", n / SECOND),
+        n => format!("{}ms", n / 1_000_000),
+    }
 }
 
 /// Why a group could not be placed, as a person would say it.
@@ -210,7 +256,7 @@ fn fields(
         }
         let path = format!("{at} › {}", f.name);
         out.push(PlanChange {
-            label: np_spec::from_job::describe_path(&path),
+            label: np_spec::terms::describe_path(&path),
             path,
             kind: kind(&f.diff_type).into(),
             old: f.old.clone(),
@@ -253,6 +299,34 @@ mod tests {
         );
         let empty = AllocationMetric::default();
         assert!(placement_failure("web", "gpu", &empty).contains("there are no nodes in pool gpu"));
+    }
+
+    #[test]
+    fn durations_read_as_durations_and_repeats_once() {
+        let change = |path: &str, old: &str, new: &str| PlanChange {
+            label: np_spec::terms::describe_path(path),
+            path: path.into(),
+            kind: "changed".into(),
+            old: old.into(),
+            new: new.into(),
+            note: None,
+        };
+        let out = readable(vec![
+            change(
+                "job › Update › Update[HealthyDeadline]",
+                "8000000000",
+                "300000000000",
+            ),
+            change(
+                "group web › Update › Update[HealthyDeadline]",
+                "8000000000",
+                "300000000000",
+            ),
+            change("group web › Count", "1", "3"),
+        ]);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!((out[0].old.as_str(), out[0].new.as_str()), ("8s", "5m"));
+        assert_eq!((out[1].old.as_str(), out[1].new.as_str()), ("1", "3"));
     }
 
     #[test]
