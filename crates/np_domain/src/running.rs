@@ -293,7 +293,7 @@ mod tests {
             version(1, 15, "docker.io/library/nginx:1.27", 3),
             version(0, 10, "docker.io/library/nginx:1.27", 1),
         ];
-        let r = resolve(versions, &[d1.clone()]);
+        let r = resolve(versions, std::slice::from_ref(&d1));
         assert_eq!((r.how, r.deploy_id()), (How::Scaled, Some(d1.id)));
         let spec = r.spec.unwrap();
         assert_eq!(spec.replicas.count, 3);
@@ -310,7 +310,7 @@ mod tests {
             version(1, 18, "docker.io/library/nginx:1.29", 1),
             version(0, 10, "docker.io/library/nginx:1.27", 1),
         ];
-        let r = resolve(versions, &[d1.clone()]);
+        let r = resolve(versions, std::slice::from_ref(&d1));
         assert_eq!(r.how, How::ChangedOutside);
         assert_eq!(r.changed_outside, ["image"]);
         assert_eq!(
@@ -334,7 +334,7 @@ mod tests {
             version(1, 15, "docker.io/library/nginx:1.27", 3),
             version(0, 10, "docker.io/library/nginx:1.27", 1),
         ];
-        let r = resolve(versions, &[d1.clone()]);
+        let r = resolve(versions, std::slice::from_ref(&d1));
         assert_eq!((r.how, r.deploy_id()), (How::Scaled, Some(d1.id)));
     }
 

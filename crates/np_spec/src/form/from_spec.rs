@@ -115,7 +115,7 @@ impl DeployForm {
                 min_healthy_time: spec.update.min_healthy_time,
                 healthy_deadline: spec.update.healthy_deadline,
                 progress_deadline: spec.update.progress_deadline,
-                restart: spec.restart.clone(),
+                restart: spec.restart,
                 memory_max: spec.resources.memory_max,
                 container: spec.container.clone(),
                 sidecars: spec.sidecars.clone(),

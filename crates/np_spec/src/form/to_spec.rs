@@ -235,7 +235,7 @@ impl DeployForm {
             spec.update.min_healthy_time = kept.min_healthy_time;
             spec.update.healthy_deadline = kept.healthy_deadline;
             spec.update.progress_deadline = kept.progress_deadline;
-            spec.restart = kept.restart.clone();
+            spec.restart = kept.restart;
             spec.resources.memory_max = kept.memory_max;
             spec.container = ContainerOptions {
                 init: self.init,
