@@ -15,18 +15,50 @@ pub fn services() -> Result<Services, AppError> {
     })
 }
 
-/// The signed-in caller of this request, if any (the server's `identify` layer put it in the request).
-pub fn maybe_caller() -> Option<np_domain::authz::Caller> {
+/// The entry point this request reached (a page or a server function), from the one authorization table.
+fn entry() -> Option<&'static np_domain::entries::Entry> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    np_domain::entries::console_entry(parts.uri.path())
+}
+
+/// The caller the request's credential names, whatever it may use.
+fn credential_caller() -> Option<np_domain::authz::Caller> {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<np_domain::authz::Caller>().cloned())
 }
 
-/// The signed-in caller of this request.
+/// The signed-in caller of this request, if any, as the entry point it reached accepts them: pages and server
+/// functions are for people in a browser, so an API token is nobody here.
+pub fn maybe_caller() -> Option<np_domain::authz::Caller> {
+    let caller = credential_caller()?;
+    let people_only = entry().is_none_or(|e| e.people_only);
+    (caller.user_id().is_some() || !people_only).then_some(caller)
+}
+
+/// The signed-in caller of this request, after checking the authorization table: an entry point missing from
+/// it refuses everyone (so a new server function cannot be forgotten), and one for people refuses API tokens.
 ///
 /// # Errors
-/// `Unauthenticated` when nobody is signed in.
+/// `Unauthenticated` when nobody is signed in; `Forbidden` for an API token, or an entry point not in the
+/// table.
 pub fn caller() -> Result<np_domain::authz::Caller, AppError> {
-    maybe_caller().ok_or_else(|| crate::error::with_status(AppError::Unauthenticated))
+    let Some(entry) = entry() else {
+        let path = leptos::prelude::use_context::<http::request::Parts>()
+            .map(|p| p.uri.path().to_owned())
+            .unwrap_or_default();
+        tracing::error!(
+            path,
+            "an entry point missing from the authorization table was called"
+        );
+        return Err(crate::error::with_status(AppError::Forbidden));
+    };
+    match credential_caller() {
+        None => Err(crate::error::with_status(AppError::Unauthenticated)),
+        Some(caller) if caller.user_id().is_none() && entry.people_only => {
+            Err(crate::error::with_status(AppError::Forbidden))
+        }
+        Some(caller) => Ok(caller),
+    }
 }
 
 /// The cookie in which the browser remembers the tenant a person last chose (not a secret: only a preference;

@@ -1,8 +1,9 @@
 //! The REST API under `/api/v1`, for pipelines (API tokens) and scripts (or a signed-in browser).
 //!
-//! [`ROUTES`] lists every route once: the router is built from it, the OpenAPI document describes it, and the
-//! role-matrix test walks it. Each handler authorizes through the domain (`Caller::authorize`), so a caller
-//! with no role in a tenant gets 404 for everything in it.
+//! [`ROUTES`] (the API's rows of the authorization table) lists every route once: the router is built from it
+//! (a route for people only refuses API tokens before its handler runs), the OpenAPI document describes it,
+//! and the role-matrix test walks it. Each handler authorizes through the domain (`Caller::authorize`), so a
+//! caller with no role in a tenant gets 404 for everything in it.
 
 pub mod audit;
 pub mod handlers;
@@ -25,321 +26,10 @@ use crate::state::AppState;
 /// The largest request body the API reads (a deploy document is at most 1 MiB).
 pub const BODY_LIMIT: usize = 1024 * 1024 + 4096;
 
-/// Who may call a route, for the documentation and the role-matrix test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not.
-    Public,
-    /// Any authenticated caller.
-    Authenticated,
-    /// A role in the tenant named in the path allowing this action.
-    Tenant(np_domain::authz::Action),
-    /// Platform admins only.
-    PlatformAdmin,
-    /// Auditors and admins, of the platform or of any tenant (each sees what their roles cover).
-    Auditor,
-}
+pub use np_domain::entries::{Access, Entry as RouteDoc};
 
-/// One API route.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteDoc {
-    /// HTTP method.
-    pub method: &'static str,
-    /// Path under `/api/v1`, with `{tenant}`-style parameters.
-    pub path: &'static str,
-    /// What it does.
-    pub summary: &'static str,
-    /// Who may call it.
-    pub access: Access,
-    /// Whether only a person (not an API token) may call it.
-    pub people_only: bool,
-}
-
-const fn route(
-    method: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    access: Access,
-) -> RouteDoc {
-    RouteDoc {
-        method,
-        path,
-        summary,
-        access,
-        people_only: false,
-    }
-}
-
-const fn people(
-    method: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    access: Access,
-) -> RouteDoc {
-    RouteDoc {
-        method,
-        path,
-        summary,
-        access,
-        people_only: true,
-    }
-}
-
-use np_domain::authz::Action as A;
-
-/// Every route of the API.
-pub const ROUTES: &[RouteDoc] = &[
-    route("GET", "/openapi.json", "This document.", Access::Public),
-    route(
-        "GET",
-        "/me",
-        "The caller: name, platform role and tenant roles.",
-        Access::Authenticated,
-    ),
-    route(
-        "GET",
-        "/tenants",
-        "The tenants the caller may see.",
-        Access::Authenticated,
-    ),
-    people(
-        "POST",
-        "/tenants",
-        "Create a tenant and its Nomad namespace.",
-        Access::PlatformAdmin,
-    ),
-    people(
-        "GET",
-        "/users",
-        "Every user who has signed in, with their platform role and whether they are disabled.",
-        Access::PlatformAdmin,
-    ),
-    people(
-        "PUT",
-        "/users/{user}",
-        "Disable a user (their sessions end at once) or enable them again.",
-        Access::PlatformAdmin,
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}",
-        "A tenant and its settings.",
-        Access::Tenant(A::View),
-    ),
-    people(
-        "PUT",
-        "/tenants/{tenant}",
-        "Change a tenant's name and settings.",
-        Access::Tenant(A::ManageSettings),
-    ),
-    people(
-        "DELETE",
-        "/tenants/{tenant}",
-        "Delete a tenant that has no running apps.",
-        Access::Tenant(A::DeleteTenant),
-    ),
-    people(
-        "POST",
-        "/tenants/{tenant}/provision",
-        "Retry creating the tenant's Nomad namespace.",
-        Access::PlatformAdmin,
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/members",
-        "Members and pending invites.",
-        Access::Tenant(A::View),
-    ),
-    people(
-        "POST",
-        "/tenants/{tenant}/members",
-        "Add a member by e-mail or subject.",
-        Access::Tenant(A::ManageMembers),
-    ),
-    people(
-        "DELETE",
-        "/tenants/{tenant}/members/{user}",
-        "Remove a member.",
-        Access::Tenant(A::ManageMembers),
-    ),
-    people(
-        "DELETE",
-        "/tenants/{tenant}/invites/{invite}",
-        "Withdraw an invite.",
-        Access::Tenant(A::ManageMembers),
-    ),
-    people(
-        "GET",
-        "/tenants/{tenant}/tokens",
-        "The tenant's API tokens (never their secrets).",
-        Access::Tenant(A::ManageTokens),
-    ),
-    people(
-        "POST",
-        "/tenants/{tenant}/tokens",
-        "Create an API token; its secret is in this answer only.",
-        Access::Tenant(A::ManageTokens),
-    ),
-    people(
-        "DELETE",
-        "/tenants/{tenant}/tokens/{token}",
-        "Revoke an API token.",
-        Access::Tenant(A::ManageTokens),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps",
-        "The tenant's apps.",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/watch/apps",
-        "A page of the apps list (filter, next_token, per_page as for GET /tenants/{tenant}/apps) as \
-         server-sent events (`apps`, JSON): now, and again whenever Nomad's jobs or Consul's checks and routes \
-         change.",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/apps",
-        "Deploy an np.yaml, OAM Application or app spec (the request body).",
-        Access::Tenant(A::Deploy),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}",
-        "An app's status and instances.",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/logs",
-        "The end of an instance's stdout or stderr, as text.",
-        Access::Tenant(A::ReadLogs),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/plan",
-        "Plan a deploy of the body (as POST /tenants/{tenant}/apps takes it): Nomad's diff, what would be placed, \
-         updated or stopped, and why anything cannot be placed. Nothing is deployed.",
-        Access::Tenant(A::Deploy),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/watch",
-        "The app's live state as server-sent events (`state`, JSON): deployment, instances, health, task events.",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/logs/tail",
-        "Follow an instance's stdout or stderr as server-sent events (`log`: {text, skipped}; `end`).",
-        Access::Tenant(A::ReadLogs),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/logs/search",
-        "Search the app's log history in OpenObserve (text, instance, stream, since, until, limit).",
-        Access::Tenant(A::ReadLogs),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/versions",
-        "Every deploy of the app, newest first.",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/diff",
-        "The spec fields that differ between two deploys (?from=&to=).",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/apps/{app}/rollback",
-        "Deploy again the spec of an earlier deploy ({\"version\": deploy ID}).",
-        Access::Tenant(A::Deploy),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/apps/{app}/restart",
-        "Restart one instance ({\"instance\": ID}), or every running instance: rolling by default (the \
-         update block's max_parallel at a time, each healthy again before the next; answers when it has \
-         started), or {\"mode\": \"all_at_once\"}.",
-        Access::Tenant(A::Operate),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/apps/{app}/start",
-        "Start a stopped app again: its spec as Nomad last ran it is deployed again (source start).",
-        Access::Tenant(A::Deploy),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/apps/{app}/promote",
-        "Promote the canaries of the running deployment.",
-        Access::Tenant(A::Operate),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/metrics",
-        "CPU and memory per instance over the last ?minutes= (default 30).",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/apps/{app}/services",
-        "The app's services and health checks in Consul, and the routes Traefik serves.",
-        Access::Tenant(A::View),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/apps/{app}/scale",
-        "Set the number of instances.",
-        Access::Tenant(A::Operate),
-    ),
-    route(
-        "POST",
-        "/tenants/{tenant}/apps/{app}/stop",
-        "Stop an app (and with purge, remove it).",
-        Access::Tenant(A::Operate),
-    ),
-    route(
-        "GET",
-        "/tenants/{tenant}/audit",
-        "The tenant's audit records, newest first: filters as for /audit.",
-        Access::Tenant(A::ReadAudit),
-    ),
-    route(
-        "GET",
-        "/audit",
-        "Audit records the caller may read, newest first. Filters: tenant, actor, action (or its first \
-         word), target, outcome (success, failure, denied, unknown, pending), from, to, text; pages with \
-         before (the previous page's next) and limit (at most 500).",
-        Access::Auditor,
-    ),
-    route(
-        "GET",
-        "/audit/export",
-        "The filtered records, oldest first, streamed as NDJSON (format=ndjson: every field and both hashes, \
-         verifiable offline with np audit verify --export) or CSV (format=csv, RFC 4180, formula-safe).",
-        Access::Auditor,
-    ),
-    route(
-        "GET",
-        "/audit/verify",
-        "Walk the hash chain and the signed checkpoints: intact, or the first broken record.",
-        Access::Auditor,
-    ),
-    route(
-        "GET",
-        "/audit/{seq}",
-        "One record in full, with its intent or result and, for a deploy, the spec's changes since the \
-         app's previous deploy.",
-        Access::Auditor,
-    ),
-];
+/// Every route of the API: the REST API's rows of the one authorization table ([`np_domain::entries`]).
+pub const ROUTES: &[RouteDoc] = np_domain::entries::API;
 
 fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
     use handlers as h;
@@ -401,7 +91,11 @@ pub fn router() -> Router<AppState> {
     for path in paths {
         let mut methods: Option<MethodRouter<AppState>> = None;
         for doc in ROUTES.iter().filter(|r| r.path == path) {
-            let m = method_router(doc);
+            let m = if doc.people_only {
+                method_router(doc).route_layer(axum::middleware::from_fn(people_only))
+            } else {
+                method_router(doc)
+            };
             methods = Some(match methods {
                 None => m,
                 Some(existing) => existing.merge(m),
@@ -416,6 +110,22 @@ pub fn router() -> Router<AppState> {
             error_response(StatusCode::NOT_FOUND, "not_found", "no such API route")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// Refuses API tokens on a route the table keeps for people.
+async fn people_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let token = request
+        .extensions()
+        .get::<Caller>()
+        .is_some_and(|c| c.user_id().is_none());
+    if token {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "API tokens may not do this; sign in to the console",
+        );
+    }
+    next.run(request).await
 }
 
 /// A JSON error body: `{"error": {"code", "message"}}`.

@@ -54,6 +54,7 @@ pub fn build(state: AppState) -> Router {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
+        .layer(axum::middleware::from_fn(crate::routes::server_fn_status::map))
         .layer(from_fn_with_state(state.clone(), crate::auth::guard_cross_site))
         .layer(from_fn_with_state(state.clone(), crate::auth::identify))
         .layer(CompressionLayer::new())
@@ -64,5 +65,30 @@ pub fn build(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(own_request_id))
         .with_state(state)
+}
+
+/// The request id the log and the audit trail rely on is always the console's own: a client's `x-request-id`
+/// is moved aside to `x-client-request-id` (kept for correlation, never trusted), so ids in the audit log cannot
+/// be forged.
+async fn own_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(theirs) = request.headers_mut().remove(&REQUEST_ID) {
+        let kept: String = theirs
+            .to_str()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(200)
+            .collect();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&kept) {
+            request
+                .headers_mut()
+                .insert(HeaderName::from_static("x-client-request-id"), value);
+        }
+    }
+    next.run(request).await
 }

@@ -241,3 +241,42 @@ pub async fn last_of(
     .map(|r| (r.app, r.actor, r.created_at, r.state))
     .collect())
 }
+
+/// A deploy made with an idempotency key.
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    /// The deploy.
+    pub id: Uuid,
+    /// Its job.
+    pub job_id: String,
+    /// Its state.
+    pub state: String,
+    /// Nomad's evaluation.
+    pub eval_id: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The spec it deployed.
+    pub spec: serde_json::Value,
+}
+
+/// The app's deploy made with idempotency `key`, if any.
+///
+/// # Errors
+/// On database failure.
+pub async fn by_idempotency_key(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    app: &str,
+    key: &str,
+) -> Result<Option<Keyed>, DomainError> {
+    Ok(sqlx::query_as!(
+        Keyed,
+        "SELECT id, job_id, state, eval_id, error, spec FROM deploys
+          WHERE tenant_id = $1 AND app = $2 AND idempotency_key = $3",
+        tenant_id,
+        app,
+        key,
+    )
+    .fetch_optional(db)
+    .await?)
+}

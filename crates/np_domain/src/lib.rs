@@ -9,6 +9,7 @@ pub mod audit;
 pub mod authz;
 pub mod db;
 pub mod deploys;
+pub mod entries;
 pub mod error;
 pub mod health;
 pub mod limits;

@@ -321,6 +321,27 @@ async fn a_submission_sent_twice_deploys_once(pool: PgPool) {
     let other = deploy(Some("click-2")).await;
     assert_ne!(other[0].deploy_id, first[0].deploy_id);
     deploy(None).await;
+    // The same key with another document is refused, and deploys nothing.
+    let err = np_domain::apps::deploy(
+        &services,
+        &admin,
+        "acme",
+        &np_domain::apps::DeployInput {
+            text: r#"{"name":"web","image":"nginx:1.28"}"#.into(),
+            format: None,
+            app: None,
+            source: "form",
+            idempotency_key: Some("click-1".into()),
+            based_on: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, np_domain::DomainError::Invalid { field, message }
+            if field == "idempotency_key" && message.contains("used for a different request")),
+        "{err}"
+    );
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM deploys")
         .fetch_one(&services.db)
         .await

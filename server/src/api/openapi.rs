@@ -15,6 +15,7 @@ fn access_text(access: Access, people_only: bool) -> String {
         Access::Public => "Anyone.".to_owned(),
         Access::Authenticated => "Any signed-in user or API token.".to_owned(),
         Access::PlatformAdmin => "Platform admins.".to_owned(),
+        Access::Platform => "Platform admins and platform auditors.".to_owned(),
         Access::Auditor => {
             "Platform admins and auditors (every record); tenant admins and auditors (their \
                             tenants' records). Others get 403."

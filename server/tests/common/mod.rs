@@ -1,6 +1,8 @@
 //! Test helpers: a router over a test database, people with sessions, tenants and tokens.
 #![allow(dead_code)]
 
+pub mod roles;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
@@ -120,6 +122,38 @@ pub async fn tenant(services: &Services, slug: &str) -> np_domain::tenants::Tena
     )
     .await
     .unwrap()
+}
+
+/// POSTs `form` (URL-encoded fields, as a server function without a JSON codec takes them) to `uri`.
+pub async fn call_form(
+    router: &Router,
+    uri: &str,
+    auth: &Auth,
+    form: &str,
+) -> (StatusCode, HeaderMap, String) {
+    let mut request = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::ORIGIN, ORIGIN)
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    match auth {
+        Auth::None => {}
+        Auth::Cookie(c) => request = request.header(header::COOKIE, c),
+        Auth::Bearer(t) => request = request.header(header::AUTHORIZATION, format!("Bearer {t}")),
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::from(form.to_owned())).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 /// How a request authenticates.

@@ -179,20 +179,30 @@ pub(super) async fn earlier_deploy(
     spec: &AppSpec,
     context: &TenantContext,
 ) -> Result<Option<Deployed>, DomainError> {
-    /// Deploy, job, state, evaluation, error.
-    type Earlier = (Uuid, String, String, Option<String>, Option<String>);
-    let row: Option<Earlier> = sqlx::query_as(
-        "SELECT id, job_id, state, eval_id, error FROM deploys
-          WHERE tenant_id = $1 AND app = $2 AND idempotency_key = $3",
-    )
-    .bind(tenant.id)
-    .bind(app)
-    .bind(key)
-    .fetch_optional(&services.db)
-    .await?;
-    let Some((deploy_id, job_id, state, eval_id, error)) = row else {
+    let Some(earlier) =
+        crate::deploys::by_idempotency_key(&services.db, tenant.id, app, key).await?
+    else {
         return Ok(None);
     };
+    // A key names one request: the same key with another document is a mistake, never a silent no-op.
+    if serde_json::from_value::<AppSpec>(earlier.spec)
+        .ok()
+        .as_ref()
+        != Some(spec)
+    {
+        return Err(DomainError::invalid(
+            "idempotency_key",
+            "this key was used for a different request; send a new key for a new deploy",
+        ));
+    }
+    let crate::deploys::Keyed {
+        id: deploy_id,
+        job_id,
+        state,
+        eval_id,
+        error,
+        ..
+    } = earlier;
     match state.as_str() {
         "submitted" => Ok(Some(Deployed {
             deploy_id,

@@ -99,6 +99,9 @@ pub async fn search_logs(
             }
         })
         .transpose()?;
+    if let Some(id) = &instance {
+        own_instance(services, &tenant, &job_id, app, id).await?;
+    }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let until = search.until.unwrap_or(now);
     let since = search.since.unwrap_or(until - 3600);
@@ -155,4 +158,38 @@ pub async fn search_logs(
             message: text_of(hit, "message"),
         })
         .collect())
+}
+
+/// Refuses (as not found, like every other foreign object) an instance that is not one of the app's: one Nomad
+/// knows to belong to another job or namespace, or a short ID that none of the app's instances has. An ID Nomad
+/// has forgotten (its history is still in OpenObserve, under the tenant's own filters) is allowed.
+async fn own_instance(
+    services: &Services,
+    tenant: &crate::tenants::Tenant,
+    job_id: &str,
+    app: &str,
+    id: &str,
+) -> Result<(), DomainError> {
+    let nomad = crate::apps::nomad_for(services, tenant).await?;
+    if id.len() < 36 {
+        return pick_instance(&nomad, tenant, app, Some(id))
+            .await
+            .map(|_| ());
+    }
+    match nomad
+        .allocations()
+        .info(id, &crate::apps::query(tenant))
+        .await
+    {
+        Ok((alloc, _)) if alloc.namespace == tenant.nomad_namespace && alloc.job_id == job_id => {
+            Ok(())
+        }
+        Ok(_) => Err(DomainError::NotFound("instance")),
+        // The tenant's own Nomad token may not read another namespace's allocation at all.
+        Err(e) if e.status().is_some_and(|s| s.as_u16() == 403) => {
+            Err(DomainError::NotFound("instance"))
+        }
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(DomainError::upstream("nomad", e)),
+    }
 }
