@@ -317,6 +317,22 @@ async fn an_oversized_body_is_refused_before_it_is_read(pool: PgPool) {
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // The deploy page's server functions: the same limit and a clear error, never a 500.
+    let person =
+        Auth::Cookie(common::person(&pool, "d", None, &[("acme", TenantRole::Developer)]).await);
+    let document =
+        serde_json::json!({"text": "x".repeat(20 << 20), "format": "spec", "tenant": "acme"});
+    for endpoint in ["/api/check_app", "/api/plan_app", "/api/deploy_app"] {
+        let mut body = document.clone();
+        if endpoint == "/api/deploy_app" {
+            body["idempotency_key"] = serde_json::Value::Null;
+            body["based_on"] = serde_json::Value::Null;
+        }
+        let (status, _, text) =
+            call(&router, "POST", endpoint, &person, Some(body.to_string())).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{endpoint}: {text}");
+        assert!(text.contains("larger than the 1 MiB"), "{endpoint}: {text}");
+    }
     let deploys: i64 = sqlx::query_scalar("SELECT count(*) FROM deploys")
         .fetch_one(&pool)
         .await

@@ -1,6 +1,7 @@
-//! One place that gives every server function's error the HTTP status it means (404, 403, 422, 409, …), however
-//! the function built it: a function answers 500 for any `Err` unless told otherwise, and a console error is
-//! never an internal one just because its status was not set.
+//! The layer around every server function: bodies within the API's limit (413 with a clear error past it, as the
+//! REST API answers), and each error with the HTTP status it means (404, 403, 422, 409, …) however the function
+//! built it — a function answers 500 for any `Err` unless told otherwise, and a console error is never an
+//! internal one just because its status was not set.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -12,12 +13,21 @@ use np_app::AppError;
 /// Server function errors are small; anything larger is left as it is.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Maps a server function's 500 carrying an [`AppError`] to that error's own status.
+/// Refuses a server function body past the API's limit, and maps a server function's 500 carrying an
+/// [`AppError`] to that error's own status.
 pub async fn map(request: Request, next: Next) -> Response {
-    let server_fn =
-        request.uri().path().starts_with("/api/") && !request.uri().path().starts_with("/api/v1/");
-    let response = next.run(request).await;
-    if !server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    let path = request.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::api::BODY_LIMIT).await else {
+        return too_large();
+    };
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -30,4 +40,20 @@ pub async fn map(request: Request, next: Next) -> Response {
         parts.status = status;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// 413, with the error the page shows next to the document.
+fn too_large() -> Response {
+    let error = AppError::Invalid {
+        field: "text".into(),
+        message: "the request is larger than the 1 MiB a document may be; nothing was read".into(),
+    };
+    let body = serde_json::to_vec(&error).unwrap_or_default();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
