@@ -25,25 +25,59 @@ pub struct LoginAttempt {
     pub next_path: String,
 }
 
-/// Stores `attempt` and returns the cookie value that names it.
+/// Sign-ins in progress one client keeps (its oldest goes when it starts another).
+pub const LOGIN_ATTEMPTS_PER_CLIENT: i64 = 5;
+/// Sign-ins in progress all clients together may have.
+pub const LOGIN_ATTEMPTS_IN_ALL: i64 = 10_000;
+
+/// Stores `attempt` of `client` (its address) and returns the cookie value that names it. Expired attempts go
+/// first, and the client's oldest beyond [`LOGIN_ATTEMPTS_PER_CLIENT`].
 ///
 /// # Errors
-/// On database failure.
+/// `TooMany` when [`LOGIN_ATTEMPTS_IN_ALL`] sign-ins are in progress; on database failure.
 pub async fn begin_login(
-    db: impl PgExecutor<'_>,
+    db: &sqlx::PgPool,
+    client: &str,
     attempt: &LoginAttempt,
 ) -> Result<String, DomainError> {
     let cookie = random_secret();
-    sqlx::query(
-        "INSERT INTO login_attempts (id, state, nonce, pkce_verifier, next_path) VALUES ($1, $2, $3, $4, $5)",
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "DELETE FROM login_attempts WHERE created_at < now() - make_interval(secs => $1)",
+        LOGIN_ATTEMPT_LIFETIME.as_seconds_f64(),
     )
-    .bind(hash(&cookie))
-    .bind(&attempt.state)
-    .bind(&attempt.nonce)
-    .bind(&attempt.pkce_verifier)
-    .bind(&attempt.next_path)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    sqlx::query!(
+        "DELETE FROM login_attempts WHERE id IN (
+            SELECT id FROM login_attempts WHERE client = $1 ORDER BY created_at DESC OFFSET $2)",
+        client,
+        LOGIN_ATTEMPTS_PER_CLIENT - 1,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let pending = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM login_attempts"#)
+        .fetch_one(&mut *tx)
+        .await?;
+    if pending >= LOGIN_ATTEMPTS_IN_ALL {
+        return Err(DomainError::TooMany {
+            message: "too many sign-ins are in progress; try again in a minute".into(),
+            retry_after: 60,
+        });
+    }
+    sqlx::query!(
+        "INSERT INTO login_attempts (id, state, nonce, pkce_verifier, next_path, client)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        hash(&cookie),
+        attempt.state,
+        attempt.nonce,
+        attempt.pkce_verifier,
+        attempt.next_path,
+        client,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(cookie)
 }
 

@@ -51,10 +51,12 @@ async fn a_login_attempt_can_be_taken_once(pool: PgPool) {
         pkce_verifier: "v".into(),
         next_path: "/deploy".into(),
     };
-    let cookie = sessions::begin_login(&pool, &attempt).await.unwrap();
+    let cookie = sessions::begin_login(&pool, "192.0.2.1", &attempt)
+        .await
+        .unwrap();
     assert_eq!(
         sessions::take_login(&pool, &cookie).await.unwrap(),
-        Some(attempt)
+        Some(attempt.clone())
     );
     assert_eq!(sessions::take_login(&pool, &cookie).await.unwrap(), None);
     assert_eq!(sessions::take_login(&pool, "forged").await.unwrap(), None);
@@ -65,6 +67,70 @@ async fn a_login_attempt_can_be_taken_once(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(stored, 0);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn sign_ins_in_progress_are_bounded_per_client(pool: PgPool) {
+    let attempt = LoginAttempt {
+        state: "s".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        next_path: "/".into(),
+    };
+    // An unauthenticated client starting sign-in after sign-in keeps only its last few.
+    let mut cookies = Vec::new();
+    for _ in 0..100 {
+        cookies.push(
+            sessions::begin_login(&pool, "203.0.113.9", &attempt)
+                .await
+                .unwrap(),
+        );
+    }
+    sessions::begin_login(&pool, "198.51.100.7", &attempt)
+        .await
+        .unwrap();
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT client, count(*) FROM login_attempts GROUP BY client ORDER BY client",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("198.51.100.7".to_owned(), 1),
+            (
+                "203.0.113.9".to_owned(),
+                sessions::LOGIN_ATTEMPTS_PER_CLIENT
+            )
+        ]
+    );
+    // Its newest still works; its oldest are gone.
+    assert!(
+        sessions::take_login(&pool, cookies.last().unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        sessions::take_login(&pool, &cookies[0])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Expired attempts go when the next one starts.
+    sqlx::query("UPDATE login_attempts SET created_at = now() - interval '1 hour'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sessions::begin_login(&pool, "192.0.2.50", &attempt)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
 }
 
 #[sqlx::test(migrations = "../../migrations")]

@@ -59,7 +59,11 @@ fn to_login_page_then(error: SignInError, next: &str) -> Response {
 }
 
 /// Starts a sign-in: remembers state, nonce and PKCE verifier, and sends the browser to the provider.
-pub async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    client: Option<axum::Extension<np_domain::authz::Origin>>,
+) -> Response {
     let Some(oidc) = state.auth.oidc.as_ref() else {
         return to_login_page(SignInError::NotConfigured);
     };
@@ -68,13 +72,17 @@ pub async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -
         Ok(started) => started,
         Err(e) => return to_login_page_then(e, &next),
     };
-    let cookie_value = match np_domain::sessions::begin_login(&state.services.db, &attempt).await {
-        Ok(value) => value,
-        Err(e) => {
-            tracing::error!(error = %e, "recording a sign-in attempt failed");
-            return to_login_page(SignInError::Unavailable);
-        }
-    };
+    let client = client
+        .and_then(|axum::Extension(origin)| origin.ip)
+        .unwrap_or_default();
+    let cookie_value =
+        match np_domain::sessions::begin_login(&state.services.db, &client, &attempt).await {
+            Ok(value) => value,
+            Err(e) => {
+                tracing::error!(error = %e, "recording a sign-in attempt failed");
+                return to_login_page(SignInError::Unavailable);
+            }
+        };
     let mut response = Redirect::to(url.as_str()).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
