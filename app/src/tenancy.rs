@@ -55,6 +55,8 @@ pub struct TokenView {
     pub last_used_at: String,
     /// Whether it was revoked.
     pub revoked: bool,
+    /// Whether it is suspended (its creator disabled, or no longer an admin of the tenant).
+    pub suspended: bool,
 }
 
 /// Everything the tenant page shows.
@@ -158,6 +160,7 @@ pub async fn get_tenant_page(tenant: Option<String>) -> Result<TenantPage, AppEr
                 expires_at: format_time(Some(k.expires_at)),
                 last_used_at: format_time(k.last_used_at),
                 revoked: k.revoked_at.is_some(),
+                suspended: k.suspended,
             })
             .collect();
         (invites, tokens)

@@ -107,7 +107,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
                 return crate::api::error_response(
                     StatusCode::UNAUTHORIZED,
                     "unauthenticated",
-                    "the API token is unknown, revoked or expired",
+                    "the API token is unknown, revoked, expired or suspended (its creator is disabled or no longer an admin of the tenant)",
                 );
             }
             Err(e) => return database_down(&e),

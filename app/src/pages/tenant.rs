@@ -257,7 +257,12 @@ fn Tokens(tokens: Vec<crate::tenancy::TokenView>, slug: String, actions: Actions
                     <td class="py-2">{t.name.clone()}</td>
                     <td class="py-2"><code>{t.prefix.clone()} "…"</code></td>
                     <td class="py-2">{t.role.clone()}</td>
-                    <td class="py-2 text-muted">{t.created_by.clone()}</td>
+                    <td class="py-2 text-muted">
+                        {t.created_by.clone()}
+                        {t.suspended.then(|| view! {
+                            <span class="ml-1 text-warn" data-testid="token-suspended" title="A token works while its creator is enabled and an admin of the tenant.">"(suspended: its creator is disabled or no longer an admin here)"</span>
+                        })}
+                    </td>
                     <td class="py-2 text-muted">{t.expires_at.clone()}</td>
                     <td class="py-2 text-muted">{t.last_used_at.clone()}</td>
                     <td class="py-2 text-right">{if t.revoked { view! { <span class="text-bad">"revoked"</span> }.into_any() } else { revoke.into_any() }}</td>

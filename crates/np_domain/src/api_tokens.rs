@@ -42,6 +42,9 @@ pub struct ApiToken {
     /// When it was revoked, if it was.
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
+    /// Whether it is suspended: a token stands on its creator's standing, and stops working while its creator
+    /// is disabled or no longer an admin of the tenant (a platform admin's stand while they are one).
+    pub suspended: bool,
 }
 
 /// A token just made: the only time its secret exists outside the pipeline that receives it.
@@ -112,6 +115,7 @@ pub async fn create(
             expires_at,
             last_used_at: None,
             revoked_at: None,
+            suspended: false,
         },
         secret,
     })
@@ -122,52 +126,20 @@ pub async fn create(
 /// # Errors
 /// On database failure.
 pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<ApiToken>, DomainError> {
-    type Row = (
-        Uuid,
-        String,
-        TenantRole,
-        String,
-        Option<String>,
-        OffsetDateTime,
-        OffsetDateTime,
-        Option<OffsetDateTime>,
-        Option<OffsetDateTime>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT t.id, t.name, t.role, t.prefix, u.display_name, t.created_at, t.expires_at, t.last_used_at,
-                t.revoked_at
-           FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
-          WHERE t.tenant_id = $1 ORDER BY t.created_at DESC, t.id",
+    Ok(sqlx::query_as!(
+        ApiToken,
+        r#"SELECT t.id, t.name, t.role AS "role: TenantRole", t.prefix, u.display_name AS "created_by?",
+                  t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+                  NOT (t.created_by IS NULL OR (u.disabled_at IS NULL AND (coalesce(u.platform_role = 'admin', false)
+                       OR EXISTS (SELECT 1 FROM memberships m
+                                   WHERE m.tenant_id = t.tenant_id AND m.user_id = u.id AND m.role = 'admin'))))
+                    AS "suspended!"
+             FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
+            WHERE t.tenant_id = $1 ORDER BY t.created_at DESC, t.id"#,
+        tenant_id,
     )
-    .bind(tenant_id)
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                name,
-                role,
-                prefix,
-                created_by,
-                created_at,
-                expires_at,
-                last_used_at,
-                revoked_at,
-            )| ApiToken {
-                id,
-                name,
-                role,
-                prefix,
-                created_by,
-                created_at,
-                expires_at,
-                last_used_at,
-                revoked_at,
-            },
-        )
-        .collect())
+    .await?)
 }
 
 /// Revokes a token of `tenant_id`; it stops working at once.
@@ -187,7 +159,8 @@ pub async fn revoke(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Resul
     Ok(())
 }
 
-/// The caller behind a bearer token: `None` when the token is unknown, revoked or expired. Records its use
+/// The caller behind a bearer token: `None` when the token is unknown, revoked, expired or suspended (its
+/// creator disabled, or no longer an admin of the tenant). Records its use
 /// (at most once a minute).
 ///
 /// # Errors
@@ -196,17 +169,26 @@ pub async fn caller(db: impl PgExecutor<'_>, secret: &str) -> Result<Option<Call
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
         return Ok(None);
     }
-    let row: Option<(Uuid, String, TenantRole, Uuid, String, String)> = sqlx::query_as(
-        "UPDATE api_tokens a SET last_used_at = CASE WHEN a.last_used_at IS NULL
-                                                       OR a.last_used_at < now() - interval '1 minute'
-                                                     THEN now() ELSE a.last_used_at END
-           FROM tenants t
-          WHERE a.token_hash = $1 AND t.id = a.tenant_id AND a.revoked_at IS NULL AND a.expires_at > now()
-         RETURNING a.id, a.name, a.role, t.id, t.slug, t.display_name",
+    // A token stands on its creator's standing: it works while whoever made it is enabled and still an admin of
+    // the tenant (or a platform admin). Tokens an operator made on the console's host have no creator.
+    let row = sqlx::query!(
+        r#"UPDATE api_tokens a SET last_used_at = CASE WHEN a.last_used_at IS NULL
+                                                        OR a.last_used_at < now() - interval '1 minute'
+                                                      THEN now() ELSE a.last_used_at END
+             FROM tenants t
+            WHERE a.token_hash = $1 AND t.id = a.tenant_id AND a.revoked_at IS NULL AND a.expires_at > now()
+              AND (a.created_by IS NULL OR EXISTS (
+                    SELECT 1 FROM users u
+                     WHERE u.id = a.created_by AND u.disabled_at IS NULL
+                       AND (coalesce(u.platform_role = 'admin', false) OR EXISTS (
+                             SELECT 1 FROM memberships m
+                              WHERE m.tenant_id = a.tenant_id AND m.user_id = u.id AND m.role = 'admin'))))
+          RETURNING a.id, a.name, a.role AS "role: TenantRole", t.id AS tenant_id, t.slug, t.display_name"#,
+        hash(secret),
     )
-    .bind(hash(secret))
     .fetch_optional(db)
-    .await?;
+    .await?
+    .map(|r| (r.id, r.name, r.role, r.tenant_id, r.slug, r.display_name));
     Ok(row.map(
         |(token_id, name, role, tenant_id, tenant, tenant_name)| Caller {
             principal: Principal::Token { token_id },

@@ -378,3 +378,55 @@ async fn invites_become_memberships_at_sign_in_and_group_roles_follow_the_mappin
     assert!(Invitee::parse("a b", "x").is_err());
     assert!(Invitee::parse("@nope", "x").is_err());
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_token_stands_on_its_creators_standing(pool: PgPool) {
+    let acme = tenant(&pool, "acme").await;
+    let erin = user(&pool, "erin", "erin@example.com").await;
+    memberships::set_role(&pool, acme.id, erin.id, TenantRole::Admin)
+        .await
+        .unwrap();
+    let made = api_tokens::create(
+        &pool,
+        acme.id,
+        "ci",
+        TenantRole::Developer,
+        30,
+        Some(erin.id),
+    )
+    .await
+    .unwrap();
+    let works = |secret: String| {
+        let pool = pool.clone();
+        async move { api_tokens::caller(&pool, &secret).await.unwrap().is_some() }
+    };
+    let suspended = || {
+        let pool = pool.clone();
+        async move { api_tokens::list(&pool, acme.id).await.unwrap()[0].suspended }
+    };
+    assert!(works(made.secret.clone()).await);
+    assert!(!suspended().await);
+
+    // Disabled: the token is suspended with them, and shown so.
+    let mut conn = pool.acquire().await.unwrap();
+    users::set_disabled(&mut conn, erin.id, true).await.unwrap();
+    assert!(!works(made.secret.clone()).await);
+    assert!(suspended().await);
+    users::set_disabled(&mut conn, erin.id, false)
+        .await
+        .unwrap();
+    assert!(works(made.secret.clone()).await);
+
+    // No longer an admin of the tenant (demoted, then removed): suspended too.
+    memberships::set_role(&pool, acme.id, erin.id, TenantRole::Developer)
+        .await
+        .unwrap();
+    assert!(!works(made.secret.clone()).await);
+    memberships::set_role(&pool, acme.id, erin.id, TenantRole::Admin)
+        .await
+        .unwrap();
+    assert!(works(made.secret.clone()).await);
+    memberships::remove(&pool, acme.id, erin.id).await.unwrap();
+    assert!(!works(made.secret.clone()).await);
+    assert!(suspended().await);
+}
