@@ -92,13 +92,17 @@ pub fn AuditLogPage() -> impl IntoView {
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             })}
             <form method="get" action="/audit" class="grid grid-cols-2 gap-2 md:grid-cols-4 lg:grid-cols-8" data-testid="audit-filter">
-                {AuditFilter::NAMES.iter().zip(LABELS).map(|(name, (label, hint))| view! {
-                    <label class="text-xs text-muted">{label}
-                        <input class="mt-1 block w-full rounded-md border border-line bg-bg px-2 py-1.5 text-sm text-fg"
-                            name=*name placeholder=hint
-                            prop:value=move || query.read().get(name).unwrap_or_default() />
-                    </label>
-                }).collect_view()}
+                // The fields are drawn anew for each address, with the address's values as their initial
+                // ones: hydrating them leaves alone what a person typed before the page became interactive.
+                {move || {
+                    let query = query.get();
+                    AuditFilter::NAMES.iter().zip(LABELS).map(|(name, (label, hint))| view! {
+                        <label class="text-xs text-muted">{label}
+                            <input class="mt-1 block w-full rounded-md border border-line bg-bg px-2 py-1.5 text-sm text-fg"
+                                name=*name placeholder=hint value=query.get(name).unwrap_or_default() />
+                        </label>
+                    }).collect_view()
+                }}
                 <div class="col-span-2 flex gap-2 md:col-span-4 lg:col-span-8">
                     <button type="submit" class="rounded-md bg-accent px-3 py-1.5 text-sm text-on-accent">"Filter"</button>
                     <a href="/audit" class="rounded-md border border-line px-3 py-1.5 text-sm hover:bg-hover">"Clear"</a>

@@ -39,14 +39,14 @@ pub async fn everyone(pool: &PgPool) -> Vec<Who> {
         },
         Who {
             name: "platform admin",
-            auth: Auth::Cookie(super::person(&pool, "pa", Some(PlatformRole::Admin), &[]).await),
+            auth: Auth::Cookie(super::person(pool, "pa", Some(PlatformRole::Admin), &[]).await),
             platform: Some(PlatformRole::Admin),
             role: None,
             person: true,
         },
         Who {
             name: "platform auditor",
-            auth: Auth::Cookie(super::person(&pool, "pu", Some(PlatformRole::Auditor), &[]).await),
+            auth: Auth::Cookie(super::person(pool, "pu", Some(PlatformRole::Auditor), &[]).await),
             platform: Some(PlatformRole::Auditor),
             role: None,
             person: true,
@@ -54,7 +54,7 @@ pub async fn everyone(pool: &PgPool) -> Vec<Who> {
         Who {
             name: "acme admin",
             auth: Auth::Cookie(
-                super::person(&pool, "aa", None, &[("acme", TenantRole::Admin)]).await,
+                super::person(pool, "aa", None, &[("acme", TenantRole::Admin)]).await,
             ),
             platform: None,
             role: Some(TenantRole::Admin),
@@ -63,7 +63,7 @@ pub async fn everyone(pool: &PgPool) -> Vec<Who> {
         Who {
             name: "acme developer",
             auth: Auth::Cookie(
-                super::person(&pool, "ad", None, &[("acme", TenantRole::Developer)]).await,
+                super::person(pool, "ad", None, &[("acme", TenantRole::Developer)]).await,
             ),
             platform: None,
             role: Some(TenantRole::Developer),
@@ -72,7 +72,7 @@ pub async fn everyone(pool: &PgPool) -> Vec<Who> {
         Who {
             name: "acme auditor",
             auth: Auth::Cookie(
-                super::person(&pool, "au", None, &[("acme", TenantRole::Auditor)]).await,
+                super::person(pool, "au", None, &[("acme", TenantRole::Auditor)]).await,
             ),
             platform: None,
             role: Some(TenantRole::Auditor),
@@ -80,14 +80,14 @@ pub async fn everyone(pool: &PgPool) -> Vec<Who> {
         },
         Who {
             name: "acme developer token",
-            auth: Auth::Bearer(super::token(&pool, "acme", TenantRole::Developer).await),
+            auth: Auth::Bearer(super::token(pool, "acme", TenantRole::Developer).await),
             platform: None,
             role: Some(TenantRole::Developer),
             person: false,
         },
         Who {
             name: "acme admin token",
-            auth: Auth::Bearer(super::token(&pool, "acme", TenantRole::Admin).await),
+            auth: Auth::Bearer(super::token(pool, "acme", TenantRole::Admin).await),
             platform: None,
             role: Some(TenantRole::Admin),
             person: false,
@@ -95,7 +95,7 @@ pub async fn everyone(pool: &PgPool) -> Vec<Who> {
         Who {
             name: "globex admin (foreign)",
             auth: Auth::Cookie(
-                super::person(&pool, "ga", None, &[("globex", TenantRole::Admin)]).await,
+                super::person(pool, "ga", None, &[("globex", TenantRole::Admin)]).await,
             ),
             platform: None,
             role: None,
@@ -103,7 +103,7 @@ pub async fn everyone(pool: &PgPool) -> Vec<Who> {
         },
         Who {
             name: "globex admin token (foreign)",
-            auth: Auth::Bearer(super::token(&pool, "globex", TenantRole::Admin).await),
+            auth: Auth::Bearer(super::token(pool, "globex", TenantRole::Admin).await),
             platform: None,
             role: None,
             person: false,
