@@ -361,8 +361,8 @@ mod tests {
                        "routes":[{"host":"web.demo.apps.localhost"}]}"#;
         let outcome = check(text, Some(Format::Spec), &tenant());
         assert_eq!(outcome.errors, []);
-        assert_eq!(outcome.jobs[0].job_id, "demo-web");
-        assert!(outcome.jobs[0].hcl.starts_with("job \"demo-web\""));
+        assert_eq!(outcome.jobs[0].job_id, "demo--web");
+        assert!(outcome.jobs[0].hcl.starts_with("job \"demo--web\""));
     }
 
     #[test]

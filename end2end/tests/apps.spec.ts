@@ -9,9 +9,9 @@ test('a developer deploys from the form and sees the app running in the list', a
   const name = `web${Date.now().toString(36).slice(-6)}`;
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Image', { exact: true }).fill('nginx:1.27');
-  await expect(page.getByTestId('preview-status')).toHaveText(`Valid: job demo-${name} in namespace demo`);
+  await expect(page.getByTestId('preview-status')).toHaveText(`Valid: job demo--${name} in namespace demo`);
   await page.getByTestId('deploy').click();
-  await expect(page.getByTestId('deploy-result')).toContainText(`Deployed ${name} as job demo-${name}`);
+  await expect(page.getByTestId('deploy-result')).toContainText(`Deployed ${name} as job demo--${name}`);
 
   await page.getByRole('link', { name: 'See it in the apps list' }).click();
   const row = page.locator(`[data-testid="app-row"][data-app="${name}"]`);

@@ -32,14 +32,14 @@ test('the job preview follows the form as you type, with no server round trip', 
 
   const status = page.getByTestId('preview-status');
   const job = page.getByTestId('job-text');
-  await expect(status).toHaveText('Valid: job demo-shop in namespace demo');
-  await expect(job).toContainText('job "demo-shop" {');
+  await expect(status).toHaveText('Valid: job demo--shop in namespace demo');
+  await expect(job).toContainText('job "demo--shop" {');
   await expect(job).toContainText('image = "ghcr.io/acme/shop:2.3.1"');
-  await expect(job).toContainText('traefik.http.routers.demo-shop-r0.rule=Host(`shop.demo.apps.localhost`)');
+  await expect(job).toContainText('traefik.http.routers.demo--shop--r0.rule=Host(`shop.demo.apps.localhost`)');
   await expect(page.getByTestId('hosts')).toHaveText('shop.demo.apps.localhost');
 
   await page.getByTestId('tab-json').click();
-  await expect(job).toContainText('"ID": "demo-shop"');
+  await expect(job).toContainText('"ID": "demo--shop"');
   await expect(job).toContainText('"Namespace": "demo"');
 
   // More instances and a canary: the job changes with each keystroke.
@@ -85,7 +85,7 @@ test('errors appear next to their field and clear when fixed', async ({ page }) 
 
   await page.getByLabel('Value', { exact: true }).fill('${NOMAD_ALLOC_ID}');
   await expect(page.getByTestId('env')).not.toContainText('would be replaced');
-  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo-shop in namespace demo');
+  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo--shop in namespace demo');
 
   // A port that is not a number.
   await page.getByLabel('Container port', { exact: true }).fill('80a');
@@ -102,7 +102,7 @@ test('the server checks the description again on submit', async ({ page }) => {
   await page.getByTestId('check-on-server').click();
   expect((await check).status()).toBe(200);
   await expect(page.getByTestId('server-verdict')).toHaveText(
-    'The server generated the same job (demo-shop): valid.',
+    'The server generated the same job (demo--shop): valid.',
   );
 });
 
@@ -112,11 +112,11 @@ test('a pasted np.yaml or OAM file gets the same preview, with errors at its own
   await page.getByRole('tab', { name: 'np.yaml / OAM / spec' }).click();
 
   await page.getByTestId('example-np-yaml').click();
-  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo-web in namespace demo');
-  await expect(page.getByTestId('job-text')).toContainText('job "demo-web" {');
+  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo--web in namespace demo');
+  await expect(page.getByTestId('job-text')).toContainText('job "demo--web" {');
 
   await page.getByTestId('example-oam').click();
-  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo-web in namespace demo');
+  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo--web in namespace demo');
   await expect(page.getByTestId('job-text')).toContainText('count = 2');
 
   const oam = await page.getByTestId('document').inputValue();
@@ -134,5 +134,5 @@ test('a pasted np.yaml or OAM file gets the same preview, with errors at its own
   await page.getByTestId('edit-in-form').click();
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('web');
   await expect(page.getByLabel('Instances', { exact: true })).toHaveValue('2');
-  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo-web in namespace demo');
+  await expect(page.getByTestId('preview-status')).toHaveText('Valid: job demo--web in namespace demo');
 });

@@ -148,7 +148,7 @@ test('the np.yaml tab reads a chosen file and a dropped one', async ({ page }) =
   });
   await expect(page.getByTestId('document-file-name')).toHaveText('Read np.yaml.');
   await expect(page.getByLabel('Document')).toHaveValue(new RegExp(`name: ${name}`));
-  await expect(page.getByTestId('preview-status')).toContainText(`demo-${name}`);
+  await expect(page.getByTestId('preview-status')).toContainText(`demo--${name}`);
 
   // Dropped on the editor.
   const dropped = unique('dr');

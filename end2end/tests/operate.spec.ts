@@ -13,7 +13,7 @@ test('deploy from the form, watch it become healthy live, then plan a change', a
   await page.getByLabel('Image', { exact: true }).fill('nginx:1.27');
   // A plan of a new app says so and what would be placed.
   await page.getByTestId('plan').click();
-  await expect(page.getByTestId('plan-headline')).toHaveText(`${name}: a new app (job demo-${name}).`);
+  await expect(page.getByTestId('plan-headline')).toHaveText(`${name}: a new app (job demo--${name}).`);
   await expect(page.getByTestId('plan-group')).toContainText('1 to place');
   await page.getByTestId('deploy').click();
   await page.getByTestId('watch-rollout').click();
@@ -222,7 +222,7 @@ test('logs: live tail with colours as text, pause and resume, history search', a
   const records = Array.from({ length: 1100 }, (_, i) => ({
     _timestamp: now - i * 1000,
     nomad_namespace: 'demo',
-    nomad_job_name: `demo-${name}`,
+    nomad_job_name: `demo--${name}`,
     nomad_alloc_id: 'f'.repeat(8) + '-0000-0000-0000-000000000000',
     stream: 'stdout',
     message: `haystack line ${i}`,

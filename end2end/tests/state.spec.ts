@@ -44,12 +44,12 @@ test('after a revert, the header, the versions and Edit all describe what Nomad 
 test('a scale and a new image made through Nomad directly show on the page, in the list and in Edit', async ({ page }) => {
   await signIn(page, 'dave', '/apps');
   const name = unique('bh');
-  const job = `demo-${name}`;
+  const job = `demo--${name}`;
   await deploy(page, { name, image: 'nginx:1.27', replicas: { count: 1, max: 4 }, update: fast });
   await openApp(page, name);
   await expect(page.getByTestId('deployment-headline')).toHaveText('Job version 0 is deployed.', { timeout: 20_000 });
 
-  // `nomad job scale demo-x 2`
+  // `nomad job scale demo--x 2`
   await nomad(`/v1/job/${job}/scale?namespace=demo`, {
     method: 'POST',
     body: { Count: 2, Target: { Group: name }, Message: 'by hand' },
@@ -88,13 +88,13 @@ test('the apps list follows deploys, scales and stops made elsewhere without a r
   await expect(row.getByTestId('health')).toHaveText('healthy', { timeout: 30_000 });
   await expect(row.getByTestId('instances')).toHaveText('1/1');
   // Someone scales it with Nomad's CLI (Nomad refuses while a deployment runs).
-  await deployed(`demo-${name}`);
-  await nomad(`/v1/job/demo-${name}/scale?namespace=demo`, {
+  await deployed(`demo--${name}`);
+  await nomad(`/v1/job/demo--${name}/scale?namespace=demo`, {
     method: 'POST',
     body: { Count: 3, Target: { Group: name }, Message: 'by hand' },
   });
   await expect(row.getByTestId('instances')).toHaveText('3/3', { timeout: 30_000 });
   // And stops it.
-  await nomad(`/v1/job/demo-${name}?namespace=demo`, { method: 'DELETE' });
+  await nomad(`/v1/job/demo--${name}?namespace=demo`, { method: 'DELETE' });
   await expect(row.getByTestId('health')).toHaveText('stopped', { timeout: 30_000 });
 });

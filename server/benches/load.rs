@@ -121,7 +121,7 @@ async fn seed_jobs(nomad: &Nomad, template: &np_nomad::types::Job, from: usize, 
         async move {
             for i in (from..to).filter(|i| i % 8 == worker) {
                 let mut job = template.clone();
-                let id = format!("acme-load-{i:05}");
+                let id = format!("acme--load-{i:05}");
                 job.id = Some(id.clone());
                 job.name = Some(id);
                 for group in job.task_groups.iter_mut().flatten() {
@@ -388,7 +388,7 @@ async fn services_instance(nomad: &Nomad) -> String {
     let (allocs, _) = nomad
         .jobs()
         .allocations(
-            "acme-web",
+            "acme--web",
             false,
             &np_nomad::QueryOptions {
                 namespace: Some("acme".into()),

@@ -38,6 +38,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         services.clone(),
         config.audit.rollout_poll,
     ));
+    tokio::spawn(warn_of_old_names(services.clone()));
     tokio::spawn(keep_audit(services, config.audit.clone()));
 
     let listener = TcpListener::bind(config.listen)
@@ -74,6 +75,26 @@ pub async fn open(config: &Config, connections: u32) -> anyhow::Result<(Database
         audit: std::sync::Arc::new(keys),
     };
     Ok((database, services))
+}
+
+/// Tells the operator about jobs still named by the first naming scheme (`<tenant>-<app>`): they keep running
+/// but are not listed as apps until moved to `<tenant>--<app>` (`np tenant migrate-names`; see docs/APP_SPEC.md).
+async fn warn_of_old_names(services: Services) {
+    match np_domain::naming::legacy_jobs(&services).await {
+        Ok(jobs) => {
+            for job in jobs {
+                tracing::warn!(
+                    tenant = %job.tenant,
+                    job = %job.job,
+                    app = %job.app,
+                    "job under the old name scheme: `np tenant migrate-names` moves it to {}--{}",
+                    job.tenant,
+                    job.app
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not look for jobs under old names"),
+    }
 }
 
 /// Keeps the audit log whole: settles interrupted actions (at start-up, then every minute) and signs

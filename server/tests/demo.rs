@@ -33,7 +33,7 @@ async fn the_demo_is_seeded_once_and_left_alone_after(pool: PgPool) {
     assert!(first.contains("tenant demo: namespace ready"), "{first}");
     for app in ["web", "api", "jobs"] {
         assert!(
-            first.contains(&format!("{app}: deployed as demo-{app}")),
+            first.contains(&format!("{app}: deployed as demo--{app}")),
             "{first}"
         );
     }

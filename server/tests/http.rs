@@ -269,7 +269,7 @@ async fn the_check_server_function_regenerates_and_revalidates(pool: PgPool) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let outcome: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(outcome["errors"], serde_json::json!([]));
-    assert_eq!(outcome["jobs"][0]["job_id"], "demo-web");
+    assert_eq!(outcome["jobs"][0]["job_id"], "demo--web");
     let job: serde_json::Value =
         serde_json::from_str(outcome["jobs"][0]["json"].as_str().unwrap()).unwrap();
     assert_eq!(job["Job"]["Namespace"], "demo");

@@ -58,7 +58,7 @@ fn the_three_example_files_render_to_the_same_register_body() {
         serde_json::from_slice(&out.stdout).unwrap()
     })
     .collect();
-    assert_eq!(bodies[0]["Job"]["ID"], "acme-shop");
+    assert_eq!(bodies[0]["Job"]["ID"], "acme--shop");
     assert_eq!(bodies[0]["Job"]["Namespace"], "acme");
     assert_eq!(bodies[0], bodies[1]);
     assert_eq!(bodies[0], bodies[2]);
@@ -74,7 +74,7 @@ fn the_three_example_files_render_to_the_same_register_body() {
 fn hcl_and_hosts_outputs() {
     let out = render("examples/shop.np.yaml", &["--output", "hcl"]);
     assert!(out.status.success());
-    assert!(text(&out.stdout).starts_with("job \"acme-shop\" {"));
+    assert!(text(&out.stdout).starts_with("job \"acme--shop\" {"));
     let out = render("examples/shop.np.yaml", &["--output", "hosts"]);
     assert_eq!(
         text(&out.stdout),
@@ -91,7 +91,7 @@ fn standard_input_and_explicit_formats() {
     let out = np(&args, Some(yaml));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(body["Job"]["ID"], "acme-web");
+    assert_eq!(body["Job"]["ID"], "acme--web");
     // Told it is OAM, an np.yaml document fails on its first key.
     let mut args = vec!["render", "-", "--format", "oam"];
     args.extend_from_slice(TENANT);
@@ -151,7 +151,7 @@ fn several_apps_need_a_choice_or_a_folder() {
     let out = render(file, &["--app", "jobs"]);
     assert!(out.status.success());
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(body["Job"]["ID"], "acme-jobs");
+    assert_eq!(body["Job"]["ID"], "acme--jobs");
     let out = render(file, &["--app", "nope"]);
     assert!(text(&out.stderr).contains("it has web, jobs"));
 
@@ -166,10 +166,10 @@ fn several_apps_need_a_choice_or_a_folder() {
     assert_eq!(
         written,
         [
-            "acme-jobs.json",
-            "acme-jobs.nomad.hcl",
-            "acme-web.json",
-            "acme-web.nomad.hcl"
+            "acme--jobs.json",
+            "acme--jobs.nomad.hcl",
+            "acme--web.json",
+            "acme--web.nomad.hcl"
         ]
     );
     std::fs::remove_dir_all(&dir).unwrap();

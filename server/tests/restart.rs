@@ -109,7 +109,7 @@ async fn a_console_killed_mid_deploy_settles_the_deploy_from_nomad_when_it_start
         ..QueryOptions::default()
     };
     until("Nomad to have the job", || async {
-        nomad.jobs().info("acme-web", &options).await.is_ok()
+        nomad.jobs().info("acme--web", &options).await.is_ok()
     })
     .await;
     console.kill().unwrap();
@@ -158,7 +158,7 @@ async fn a_console_killed_mid_deploy_settles_the_deploy_from_nomad_when_it_start
     .unwrap();
     let (deployment, _) = nomad
         .jobs()
-        .latest_deployment("acme-web", &options)
+        .latest_deployment("acme--web", &options)
         .await
         .unwrap();
     let reached = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(
@@ -194,7 +194,7 @@ async fn a_console_killed_mid_deploy_settles_the_deploy_from_nomad_when_it_start
     );
     let (versions, _) = nomad
         .jobs()
-        .versions("acme-web", false, &options)
+        .versions("acme--web", false, &options)
         .await
         .unwrap();
     assert_eq!(versions.versions.len(), 1, "deployed once");

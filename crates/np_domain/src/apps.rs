@@ -115,8 +115,10 @@ pub fn urls(spec: &AppSpec, context: &TenantContext) -> Vec<String> {
 }
 
 pub(crate) fn job_id(tenant: &Tenant, app: &str) -> Result<String, DomainError> {
-    np_spec::names::AppName::parse(app).map_err(|e| DomainError::invalid("app", e))?;
-    Ok(format!("{}-{app}", tenant.slug))
+    let app = np_spec::names::AppName::parse(app).map_err(|e| DomainError::invalid("app", e))?;
+    let slug = np_spec::names::TenantSlug::parse(&tenant.slug)
+        .map_err(|e| DomainError::invalid("tenant", e))?;
+    Ok(np_spec::names::DerivedNames::new(&slug, &app).job)
 }
 
 pub(crate) fn query(tenant: &Tenant) -> QueryOptions {

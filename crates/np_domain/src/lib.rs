@@ -15,6 +15,7 @@ pub mod health;
 pub mod limits;
 pub mod live;
 pub mod memberships;
+pub mod naming;
 pub mod operate;
 pub mod platform;
 pub mod provisioning;

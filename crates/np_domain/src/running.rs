@@ -252,7 +252,7 @@ mod tests {
 
     fn version(v: u64, index: u64, image: &str, count: i64) -> Job {
         serde_json::from_value(json!({
-            "ID": "demo-web", "Namespace": "demo", "Version": v, "JobModifyIndex": index,
+            "ID": "demo--web", "Namespace": "demo", "Version": v, "JobModifyIndex": index,
             "TaskGroups": [{"Name": "web", "Count": count,
                 "Tasks": [{"Name": "web", "Config": {"image": image}}]}]
         }))

@@ -38,7 +38,7 @@ async fn allocation(services: &Services, tenant: &str, app: &str) -> String {
     for _ in 0..100 {
         let (allocs, _) = nomad
             .jobs()
-            .allocations(&format!("{tenant}-{app}"), false, &q)
+            .allocations(&format!("{tenant}--{app}"), false, &q)
             .await
             .unwrap();
         if let Some(a) = allocs.first() {
@@ -46,7 +46,7 @@ async fn allocation(services: &Services, tenant: &str, app: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("no allocation for {tenant}-{app}");
+    panic!("no allocation for {tenant}--{app}");
 }
 
 #[sqlx::test(migrations = "../../migrations")]

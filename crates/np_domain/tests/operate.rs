@@ -73,7 +73,7 @@ async fn many_viewers_share_one_watch_that_follows_the_rollout(pool: PgPool) {
         );
     }
     assert_eq!(services.live.open_watches(), 1);
-    assert_eq!(services.live.viewers("acme", "acme-web"), 50);
+    assert_eq!(services.live.viewers("acme", "acme--web"), 50);
     let done = until(&mut viewers[0], |l| {
         l.deployment
             .as_ref()
@@ -281,7 +281,7 @@ async fn versions_diff_and_rollback_redeploy_a_stored_spec(pool: PgPool) {
     let nomad = services.upstreams.nomad.as_ref().unwrap();
     let (job, _) = nomad
         .jobs()
-        .info("acme-web", &np_nomad::QueryOptions::namespace("acme"))
+        .info("acme--web", &np_nomad::QueryOptions::namespace("acme"))
         .await
         .unwrap();
     assert_eq!(job.version, Some(2));

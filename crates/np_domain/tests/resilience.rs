@@ -68,7 +68,7 @@ async fn versions(sim: &Simulator, app: &str) -> usize {
     };
     match nomad
         .jobs()
-        .versions(&format!("acme-{app}"), false, &options)
+        .versions(&format!("acme--{app}"), false, &options)
         .await
     {
         Ok((v, _)) => v.versions.len(),

@@ -61,7 +61,7 @@ async fn until_job(services: &Services, done: impl Fn(&np_nomad::types::Job) -> 
         loop {
             let (job, _) = nomad
                 .jobs()
-                .info("acme-web", &QueryOptions::namespace("acme"))
+                .info("acme--web", &QueryOptions::namespace("acme"))
                 .await
                 .unwrap();
             if done(&job) {
@@ -135,7 +135,7 @@ async fn scales_and_changes_made_behind_the_consoles_back_are_what_it_shows(pool
     nomad
         .jobs()
         .scale(
-            "acme-web",
+            "acme--web",
             &ScalingRequest {
                 count: Some(3),
                 target: [("Group".to_owned(), "web".to_owned())].into(),
@@ -162,7 +162,7 @@ async fn scales_and_changes_made_behind_the_consoles_back_are_what_it_shows(pool
     assert_eq!(facts.count, 3);
 
     // `nomad job run` of an edited job: a new image that no deploy asked for.
-    let (mut job, _) = nomad.jobs().info("acme-web", &q).await.unwrap();
+    let (mut job, _) = nomad.jobs().info("acme--web", &q).await.unwrap();
     for group in job.task_groups.iter_mut().flatten() {
         for task in group.tasks.iter_mut().flatten() {
             task.config

@@ -342,7 +342,7 @@ mod tests {
                     ..NetworkResource::default()
                 }]),
                 services: Some(vec![Service {
-                    name: Some("acme-web".into()),
+                    name: Some("acme--web".into()),
                     port_label: Some("http".into()),
                     checks: Some(vec![ServiceCheck {
                         check_type: Some("http".into()),

@@ -95,7 +95,7 @@ async fn traefik_routes_a_simulated_apps_host_rule_to_its_instances() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let nomad = Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
     let request = JobRegisterRequest {
-        job: Some(app("acme-web", "web.acme.test")),
+        job: Some(app("acme--web", "web.acme.test")),
         ..Default::default()
     };
     nomad
@@ -105,7 +105,7 @@ async fn traefik_routes_a_simulated_apps_host_rule_to_its_instances() {
         .unwrap();
     let hidden = JobRegisterRequest {
         job: Some({
-            let mut job = app("acme-hidden", "hidden.acme.test");
+            let mut job = app("acme--hidden", "hidden.acme.test");
             job.task_groups.as_mut().unwrap()[0]
                 .services
                 .as_mut()
@@ -160,7 +160,7 @@ async fn traefik_routes_a_simulated_apps_host_rule_to_its_instances() {
             && response.status().is_success()
         {
             let body = response.text().await.unwrap();
-            assert!(body.starts_with("Hello from acme-web"), "{body}");
+            assert!(body.starts_with("Hello from acme--web"), "{body}");
             let alloc = body
                 .split("allocation ")
                 .nth(1)
@@ -186,7 +186,7 @@ async fn traefik_routes_a_simulated_apps_host_rule_to_its_instances() {
         .iter()
         .filter_map(|r| r["name"].as_str())
         .collect();
-    assert!(names.contains(&"acme-web@consulcatalog"), "{names:?}");
+    assert!(names.contains(&"acme--web@consulcatalog"), "{names:?}");
     assert!(
         !names.iter().any(|n| n.contains("hidden")),
         "services without traefik.enable are not exposed: {names:?}"

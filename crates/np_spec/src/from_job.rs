@@ -76,7 +76,7 @@ fn urls(group: &TaskGroup) -> Vec<String> {
 }
 
 /// The URLs a service's Traefik tags route (`traefik.http.routers.<r>.rule=…`, https when the router has
-/// `tls=true`); routers for unpromoted canaries (named `…-canary`) are left out.
+/// `tls=true`); routers for unpromoted canaries (named `…--canary`) are left out.
 pub fn urls_of_tags(tags: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for tag in tags {
@@ -86,7 +86,7 @@ pub fn urls_of_tags(tags: &[String]) -> Vec<String> {
         else {
             continue;
         };
-        if router.ends_with("-canary") {
+        if router.ends_with("--canary") {
             continue;
         }
         let tls = tags
@@ -277,14 +277,14 @@ mod tests {
 
     fn job(image: &str, count: i64, version: u64) -> Job {
         serde_json::from_value(json!({
-            "ID": "demo-web", "Version": version, "JobModifyIndex": version * 10, "Stable": version == 0,
+            "ID": "demo--web", "Version": version, "JobModifyIndex": version * 10, "Stable": version == 0,
             "TaskGroups": [{
                 "Name": "web", "Count": count,
                 "Scaling": {"ID": format!("p{version}"), "Min": 1, "Max": 5},
-                "Services": [{"Name": "demo-web", "Tags": [
+                "Services": [{"Name": "demo--web", "Tags": [
                     "traefik.enable=true",
-                    "traefik.http.routers.demo-web-0.rule=Host(`web.demo.example.com`) && PathPrefix(`/api`)",
-                    "traefik.http.routers.demo-web-0.tls=true"
+                    "traefik.http.routers.demo--web--r0.rule=Host(`web.demo.example.com`) && PathPrefix(`/api`)",
+                    "traefik.http.routers.demo--web--r0.tls=true"
                 ]}],
                 "Tasks": [
                     {"Name": "web", "Config": {"image": image}, "Env": {"COLOR": "blue"},

@@ -74,7 +74,7 @@ pub fn check_slug(value: &str, min: usize, max: usize) -> Result<(), NameError> 
 pub struct TenantSlug(String);
 
 impl TenantSlug {
-    /// The longest slug: short enough that `<tenant>-<app>` stays a valid 63-character DNS label.
+    /// The longest slug: short enough that `<tenant>--<app>` stays a valid 63-character DNS label.
     pub const MAX_LEN: usize = 30;
 
     /// Validates `value` as a tenant slug.
@@ -119,7 +119,7 @@ impl fmt::Display for TenantSlug {
 pub struct AppName(String);
 
 impl AppName {
-    /// The longest app name: `<tenant>-<app>` must fit a 63-character DNS label.
+    /// The longest app name: `<tenant>--<app>` must fit a 63-character DNS label.
     pub const MAX_LEN: usize = 30;
 
     /// Validates `value` as an app name.
@@ -153,11 +153,16 @@ impl fmt::Display for AppName {
     }
 }
 
-/// The names an app is known by in Nomad, Consul and Traefik. All carry the tenant prefix, because Consul CE
-/// and Traefik have one global name space for every tenant.
+/// Separates the parts of every derived name. Neither tenant slugs nor app names can contain it (nor start or
+/// end with a hyphen), so the first `--` of a name is always where the tenant ends and the app begins: no two
+/// (tenant, app) pairs share a job, service or router name.
+pub const SEPARATOR: &str = "--";
+
+/// The names an app is known by in Nomad, Consul and Traefik. All carry the tenant, because Consul CE and
+/// Traefik have one global name space for every tenant: `<tenant>--<app>` and what follows from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DerivedNames {
-    /// Nomad job ID (also the Consul service name of the primary port): `<tenant>-<app>`.
+    /// Nomad job ID (also the Consul service name of the primary port): `<tenant>--<app>`.
     pub job: String,
 }
 
@@ -165,27 +170,55 @@ impl DerivedNames {
     /// The names of `app` in `tenant`.
     pub fn new(tenant: &TenantSlug, app: &AppName) -> Self {
         Self {
-            job: format!("{tenant}-{app}"),
+            job: format!("{tenant}{SEPARATOR}{app}"),
         }
     }
 
-    /// The Consul service of a port: the job name for the primary port, `<job>-<port>` for others.
+    /// What every job of `tenant` starts with.
+    pub fn job_prefix(tenant: &str) -> String {
+        format!("{tenant}{SEPARATOR}")
+    }
+
+    /// The tenant and app a job ID names, when it follows the scheme.
+    pub fn parse_job(job: &str) -> Option<(TenantSlug, AppName)> {
+        let (tenant, app) = job.split_once(SEPARATOR)?;
+        Some((TenantSlug::parse(tenant).ok()?, AppName::parse(app).ok()?))
+    }
+
+    /// The app `tenant`'s job `job` runs, when the job is one of the tenant's.
+    pub fn app_of(tenant: &str, job: &str) -> Option<AppName> {
+        Self::parse_job(job)
+            .filter(|(t, _)| t.as_str() == tenant)
+            .map(|(_, app)| app)
+    }
+
+    /// The Consul service of a port: the job name for the primary port, `<job>--<port>` for others (port names
+    /// are lower-case letters, digits and `_`, written with `-` for DNS).
     pub fn service(&self, port: &str, primary: bool) -> String {
         if primary {
             self.job.clone()
         } else {
-            format!("{}-{}", self.job, port.replace('_', "-"))
+            format!("{}{SEPARATOR}{}", self.job, port.replace('_', "-"))
         }
+    }
+
+    /// Whether `service` is one of this app's Consul services.
+    pub fn owns_service(&self, service: &str) -> bool {
+        service == self.job
+            || service
+                .strip_prefix(self.job.as_str())
+                .and_then(|rest| rest.strip_prefix(SEPARATOR))
+                .is_some_and(|port| !port.is_empty())
     }
 
     /// The Traefik router of the `index`th route.
     pub fn router(&self, index: usize) -> String {
-        format!("{}-r{index}", self.job)
+        format!("{}{SEPARATOR}r{index}", self.job)
     }
 
     /// The Traefik router serving unpromoted canaries of the `index`th route.
     pub fn canary_router(&self, index: usize) -> String {
-        format!("{}-r{index}-canary", self.job)
+        format!("{}{SEPARATOR}r{index}{SEPARATOR}canary", self.job)
     }
 }
 
@@ -240,12 +273,21 @@ mod derived_tests {
             &TenantSlug::parse("acme").unwrap(),
             &AppName::parse("web").unwrap(),
         );
-        assert_eq!(acme.job, "acme-web");
-        assert_eq!(acme.service("http", true), "acme-web");
-        assert_eq!(acme.service("admin_api", false), "acme-web-admin-api");
+        assert_eq!(acme.job, "acme--web");
+        assert_eq!(acme.service("http", true), "acme--web");
+        assert_eq!(acme.service("admin_api", false), "acme--web--admin-api");
         assert_eq!(
             (acme.router(0), acme.canary_router(1)),
-            ("acme-web-r0".into(), "acme-web-r1-canary".into())
+            ("acme--web--r0".into(), "acme--web--r1--canary".into())
         );
+        assert!(acme.owns_service("acme--web--admin-api"));
+        assert!(!acme.owns_service("acme--web-admin"));
+        assert!(!acme.owns_service("acme--webshop"));
+        assert_eq!(
+            DerivedNames::app_of("acme", "acme--web").map(|a| a.to_string()),
+            Some("web".into())
+        );
+        assert_eq!(DerivedNames::app_of("acme", "acme-shop--web"), None);
+        assert_eq!(DerivedNames::app_of("acme", "acme-web"), None);
     }
 }

@@ -192,7 +192,7 @@ fn the_tenant_decides_where_the_job_runs() {
             Some(&["fra1".to_string()][..])
         )
     );
-    assert_eq!(job.id.as_deref(), Some("acme-web"));
+    assert_eq!(job.id.as_deref(), Some("acme--web"));
 }
 
 #[test]

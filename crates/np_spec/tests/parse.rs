@@ -66,7 +66,7 @@ fn the_same_app_in_three_formats_makes_the_same_job() {
     assert_eq!(jobs[0].hcl, jobs[2].hcl);
     // And it is the app the files describe.
     let job = &jobs[0].job;
-    assert_eq!(job.id.as_deref(), Some("acme-shop"));
+    assert_eq!(job.id.as_deref(), Some("acme--shop"));
     let group = &job.task_groups.as_ref().unwrap()[0];
     assert_eq!(group.count, Some(3));
     let tasks = group.tasks.as_ref().unwrap();

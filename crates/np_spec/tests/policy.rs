@@ -280,7 +280,7 @@ fn a_identifiers_are_plain_ascii_dns_labels() {
     }
     // A6: the job and every service carry the tenant prefix.
     let g = accepted(&App::new());
-    assert_eq!(g.job.id.as_deref(), Some("acme-web"));
+    assert_eq!(g.job.id.as_deref(), Some("acme--web"));
     for service in g.job.task_groups.as_ref().unwrap()[0]
         .services
         .as_ref()
@@ -324,7 +324,7 @@ fn a7_g5_secret_references_stay_inside_the_app_and_tenant() {
     let template = &task.templates.as_ref().unwrap()[0];
     let data = template.embedded_tmpl.as_deref().unwrap();
     // C2, C8: the console writes the template itself, with fixed paths and toJSON quoting.
-    assert!(data.contains("nomad/jobs/acme-web/db"), "{data}");
+    assert!(data.contains("nomad/jobs/acme--web/db"), "{data}");
     assert!(data.contains("kv/data/tenants/acme/stripe"), "{data}");
     assert!(data.contains("toJSON"), "{data}");
     assert_eq!(template.dest_path.as_deref(), Some("secrets/np.env"));
@@ -473,7 +473,7 @@ fn d_routes_cannot_be_hijacked() {
         .filter_map(|t| t.split('.').next())
         .collect();
     assert!(
-        routers.iter().all(|r| r.starts_with("acme-web-")),
+        routers.iter().all(|r| r.starts_with("acme--web--")),
         "{routers:?}"
     );
     assert!(

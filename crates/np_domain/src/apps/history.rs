@@ -2,6 +2,7 @@
 //! spec, whether an edit is stale, and the outcome of an earlier submission with the same key.
 
 use np_nomad::{Nomad, QueryOptions};
+use np_spec::names::DerivedNames;
 use np_spec::{AppSpec, TenantContext};
 use uuid::Uuid;
 
@@ -20,7 +21,7 @@ pub async fn usage(
     tenant: &Tenant,
     except: &[String],
 ) -> Result<np_spec::tenant::Usage, DomainError> {
-    let prefix = format!("{}-", tenant.slug);
+    let prefix = DerivedNames::job_prefix(&tenant.slug);
     let q = QueryOptions {
         prefix: Some(prefix.clone()),
         ..query(tenant)
@@ -33,7 +34,7 @@ pub async fn usage(
     let running: Vec<String> = jobs
         .iter()
         .filter(|j| j.namespace == tenant.nomad_namespace && j.status != "dead" && !j.stop)
-        .filter_map(|j| j.id.strip_prefix(&prefix).map(str::to_owned))
+        .filter_map(|j| DerivedNames::app_of(&tenant.slug, &j.id).map(|a| a.to_string()))
         .filter(|app| !except.contains(app))
         .collect();
     let specs: Vec<(String, serde_json::Value)> = sqlx::query_as(

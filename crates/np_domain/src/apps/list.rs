@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use np_nomad::types::JobListStub;
 use np_nomad::{Nomad, QueryOptions};
+use np_spec::names::DerivedNames;
 pub use np_spec::ops::{AppRow, AppsPage};
 use tokio::sync::watch;
 
@@ -54,7 +55,7 @@ impl Page {
         }
         let key = (
             tenant.nomad_namespace.clone(),
-            format!("{}-{name_prefix}", tenant.slug),
+            format!("{}{name_prefix}", DerivedNames::job_prefix(&tenant.slug)),
             next_token.filter(|t| !t.is_empty()),
             per_page.clamp(1, MAX_PAGE),
         );
@@ -184,15 +185,14 @@ async fn read(
         .await
         .map_err(|e| DomainError::upstream("nomad", e))?;
     indexes.jobs = meta.last_index;
-    let prefix = format!("{}-", tenant.slug);
-    let jobs: Vec<JobListStub> = jobs
+    let (jobs, names): (Vec<JobListStub>, Vec<String>) = jobs
         .into_iter()
-        .filter(|j| j.namespace == tenant.nomad_namespace && j.id.starts_with(&prefix))
-        .collect();
-    let names: Vec<String> = jobs
-        .iter()
-        .map(|j| j.id[prefix.len()..].to_owned())
-        .collect();
+        .filter(|j| j.namespace == tenant.nomad_namespace)
+        .filter_map(|j| {
+            let app = DerivedNames::app_of(&tenant.slug, &j.id)?;
+            Some((j, app.to_string()))
+        })
+        .unzip();
     let last = crate::deploys::last_of(&services.db, tenant.id, &names).await?;
     // Consul's failing checks and every service's tags, one request each for the page (an app's services are
     // named after its job; Traefik routes from those tags).
@@ -221,14 +221,16 @@ async fn read(
             Err(e) => tracing::warn!(error = %e, "Consul's services could not be read"),
         }
     }
-    let job_ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
     let apps = jobs
         .into_iter()
         .zip(names)
         .map(|(job, app)| {
             let (running, pending, failed) =
                 job.job_summary.as_ref().map(counts).unwrap_or_default();
-            let own = |service: &str| service_of(service, &job.id, &job_ids);
+            let derived = DerivedNames {
+                job: job.id.clone(),
+            };
+            let own = |service: &str| derived.owns_service(service);
             let health = if job.stop || job.status == "dead" {
                 "stopped"
             } else if pending > 0 && running == 0 {
@@ -275,19 +277,4 @@ async fn read(
         apps,
         next_token: meta.next_token.filter(|t| !t.is_empty()),
     })
-}
-
-/// Whether the Consul service `service` belongs to job `job` (named `<job>` or `<job>-<port>`), and not to
-/// another job of `jobs` with a longer name that also matches.
-fn service_of(service: &str, job: &str, jobs: &[String]) -> bool {
-    let matches = |j: &str| {
-        service == j
-            || service
-                .strip_prefix(j)
-                .is_some_and(|rest| rest.starts_with('-'))
-    };
-    matches(job)
-        && !jobs
-            .iter()
-            .any(|other| other.len() > job.len() && matches(other))
 }

@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn diffs_are_flattened_with_their_paths() {
         let diff: JobDiff = serde_json::from_value(json!({
-            "Type": "Edited", "ID": "acme-web",
+            "Type": "Edited", "ID": "acme--web",
             "Fields": [{"Type": "None", "Name": "Priority", "Old": "50", "New": "50"}],
             "TaskGroups": [{
                 "Type": "Edited", "Name": "web",

@@ -45,6 +45,14 @@ pub async fn services_view(
             }
         }
     }
+    // Consul's names are global: only instances Nomad registered for this job's allocations are the app's
+    // (Nomad names each registration `_nomad-task-<alloc ID>-…`), whatever else shares the name.
+    let (allocs, _) = nomad
+        .jobs()
+        .allocations(&job_id, true, &crate::apps::query(&tenant))
+        .await
+        .map_err(|e| DomainError::upstream("nomad", e))?;
+    let ours = |service_id: &str| allocs.iter().any(|a| service_id.contains(a.id.as_str()));
     let mut view = ServicesView::default();
     let mut rules: BTreeMap<String, (String, bool)> = BTreeMap::new();
     for name in names {
@@ -54,7 +62,7 @@ pub async fn services_view(
             .await
             .map_err(|e| DomainError::upstream("consul", e))?;
         let mut instances = Vec::new();
-        for entry in entries {
+        for entry in entries.into_iter().filter(|e| ours(&e.service.id)) {
             let tags = entry.service.tags.clone().unwrap_or_default();
             let canary = tags.iter().any(|t| t == "canary");
             for tag in &tags {

@@ -534,7 +534,7 @@ mod tests {
     use super::*;
 
     const SPEC: &str = r#"
-job "acme-web" {
+job "acme--web" {
   type        = "service"
   datacenters = ["*"]
   node_pool   = "default"
@@ -556,7 +556,7 @@ job "acme-web" {
       }
     }
     service {
-      name = "acme-web"
+      name = "acme--web"
       port = "http"
       tags = ["traefik.enable=true", "traefik.http.routers.acme-web.rule=Host(`web.acme.example.com`)"]
       check {
@@ -587,7 +587,7 @@ job "acme-web" {
     #[test]
     fn a_job_spec_maps_onto_nomads_json() {
         let job = parse_hcl(SPEC).unwrap();
-        assert_eq!(job.id.as_deref(), Some("acme-web"));
+        assert_eq!(job.id.as_deref(), Some("acme--web"));
         assert_eq!(job.meta.as_ref().unwrap()["np.tenant"], "acme");
         let update = job.update.as_ref().unwrap();
         assert_eq!(

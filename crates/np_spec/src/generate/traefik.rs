@@ -74,7 +74,8 @@ pub(super) fn service_tags(
         return (tags, None);
     }
     // Unpromoted canaries get their own routers and Traefik service, so production traffic never reaches them.
-    let canary_service = format!("{service}-canary");
+    // `_` cannot be part of a Consul service name, so this name is never another service's.
+    let canary_service = format!("{service}_canary");
     let mut canary = vec![
         "traefik.enable=true".to_owned(),
         "traefik.consulcatalog.canary=true".to_owned(),
