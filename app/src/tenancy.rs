@@ -1,5 +1,5 @@
-//! The tenant page's server side: settings, members and API tokens (tenant admins), and the tenant list and
-//! creation (platform admins). Each function authorizes through the domain, like the REST API does.
+//! The tenant page's server side: its name, members and API tokens (tenant admins), its platform-owned
+//! settings, the tenant list and creation (platform admins). Each function authorizes through the domain, like the REST API does.
 
 // The settings form posts one flat field per setting (it works without JavaScript), so its server function
 // takes one argument per field.
@@ -76,8 +76,10 @@ pub struct TenantPage {
     pub your_role: String,
     /// Settings, as form text.
     pub settings: SettingsText,
-    /// Whether the caller may change settings, members and tokens.
+    /// Whether the caller may rename the tenant and manage its members and tokens.
     pub can_manage: bool,
+    /// Whether the caller may set the platform-owned settings (platform admins).
+    pub can_set_platform: bool,
     /// Members.
     pub members: Vec<MemberView>,
     /// Pending invites.
@@ -127,6 +129,7 @@ pub async fn get_tenant_page(tenant: Option<String>) -> Result<TenantPage, AppEr
     let slug = crate::context::pick_tenant(&services, &caller, tenant.as_deref()).await?;
     let t = caller.authorize(&services.db, &slug, Action::View).await?;
     let can_manage = caller.check(&slug, Action::ManageMembers).is_ok();
+    let can_set_platform = caller.check(&slug, Action::ManagePlatformSettings).is_ok();
     let members = np_domain::memberships::members(&services.db, t.id)
         .await?
         .into_iter()
@@ -196,6 +199,7 @@ pub async fn get_tenant_page(tenant: Option<String>) -> Result<TenantPage, AppEr
             allowed_registries: s.allowed_registries.join(", "),
         },
         can_manage,
+        can_set_platform,
         members,
         invites,
         tokens,
@@ -219,11 +223,19 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Saves a tenant's name and settings.
-#[server(endpoint = "save_tenant_settings")]
-pub async fn save_tenant_settings(
+/// Renames the tenant: the one setting that is its own (tenant admins).
+#[server(endpoint = "rename_tenant")]
+pub async fn rename_tenant(tenant: String, display_name: String) -> Result<(), AppError> {
+    let services = crate::context::services()?;
+    let caller = crate::context::caller()?;
+    np_domain::provisioning::rename(&services, &caller, &tenant, &display_name).await?;
+    Ok(())
+}
+
+/// Sets the tenant's platform-owned settings (platform admins only).
+#[server(endpoint = "save_platform_settings")]
+pub async fn save_platform_settings(
     tenant: String,
-    display_name: String,
     host_suffix: String,
     node_pool: String,
     budget_cpu: String,
@@ -234,7 +246,7 @@ pub async fn save_tenant_settings(
 ) -> Result<(), AppError> {
     let services = crate::context::services()?;
     let caller = crate::context::caller()?;
-    caller.check(&tenant, np_domain::authz::Action::ManageSettings)?;
+    caller.check(&tenant, np_domain::authz::Action::ManagePlatformSettings)?;
     let settings = np_domain::tenants::TenantSettings {
         host_suffix: host_suffix.trim().to_lowercase(),
         node_pool: node_pool.trim().to_owned(),
@@ -244,7 +256,7 @@ pub async fn save_tenant_settings(
         allowed_volumes: list(&allowed_volumes),
         allowed_registries: list(&allowed_registries),
     };
-    np_domain::provisioning::update(&services, &caller, &tenant, &display_name, &settings).await?;
+    np_domain::provisioning::set_settings(&services, &caller, &tenant, &settings).await?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod handlers;
 pub mod openapi;
 pub mod operate;
+pub mod tenancy;
 
 use axum::Json;
 use axum::Router;
@@ -33,24 +34,26 @@ pub const ROUTES: &[RouteDoc] = np_domain::entries::API;
 
 fn method_router(doc: &RouteDoc) -> MethodRouter<AppState> {
     use handlers as h;
+    use tenancy as t;
     match (doc.method, doc.path) {
         ("GET", "/openapi.json") => get(openapi::serve),
-        ("GET", "/me") => get(h::me),
-        ("GET", "/tenants") => get(h::list_tenants),
-        ("GET", "/users") => get(h::list_users),
-        ("PUT", "/users/{user}") => put(h::update_user),
-        ("POST", "/tenants") => post(h::create_tenant),
-        ("GET", "/tenants/{tenant}") => get(h::get_tenant),
-        ("PUT", "/tenants/{tenant}") => put(h::update_tenant),
-        ("DELETE", "/tenants/{tenant}") => delete(h::delete_tenant),
-        ("POST", "/tenants/{tenant}/provision") => post(h::provision_tenant),
-        ("GET", "/tenants/{tenant}/members") => get(h::list_members),
-        ("POST", "/tenants/{tenant}/members") => post(h::add_member),
-        ("DELETE", "/tenants/{tenant}/members/{user}") => delete(h::remove_member),
-        ("DELETE", "/tenants/{tenant}/invites/{invite}") => delete(h::remove_invite),
-        ("GET", "/tenants/{tenant}/tokens") => get(h::list_tokens),
-        ("POST", "/tenants/{tenant}/tokens") => post(h::create_token),
-        ("DELETE", "/tenants/{tenant}/tokens/{token}") => delete(h::revoke_token),
+        ("GET", "/me") => get(t::me),
+        ("GET", "/tenants") => get(t::list_tenants),
+        ("GET", "/users") => get(t::list_users),
+        ("PUT", "/users/{user}") => put(t::update_user),
+        ("POST", "/tenants") => post(t::create_tenant),
+        ("GET", "/tenants/{tenant}") => get(t::get_tenant),
+        ("PUT", "/tenants/{tenant}") => put(t::update_tenant),
+        ("PUT", "/tenants/{tenant}/settings") => put(t::set_tenant_settings),
+        ("DELETE", "/tenants/{tenant}") => delete(t::delete_tenant),
+        ("POST", "/tenants/{tenant}/provision") => post(t::provision_tenant),
+        ("GET", "/tenants/{tenant}/members") => get(t::list_members),
+        ("POST", "/tenants/{tenant}/members") => post(t::add_member),
+        ("DELETE", "/tenants/{tenant}/members/{user}") => delete(t::remove_member),
+        ("DELETE", "/tenants/{tenant}/invites/{invite}") => delete(t::remove_invite),
+        ("GET", "/tenants/{tenant}/tokens") => get(t::list_tokens),
+        ("POST", "/tenants/{tenant}/tokens") => post(t::create_token),
+        ("DELETE", "/tenants/{tenant}/tokens/{token}") => delete(t::revoke_token),
         ("GET", "/tenants/{tenant}/apps") => get(h::list_apps),
         ("GET", "/tenants/{tenant}/watch/apps") => get(operate::watch_apps),
         ("POST", "/tenants/{tenant}/apps") => post(h::deploy),

@@ -77,6 +77,54 @@ pub struct VerifyArgs {
 pub enum TenantCommand {
     /// Create a tenant and its Nomad namespace (the first tenant, before anyone can sign in).
     Create(TenantCreateArgs),
+    /// Show or change a tenant's platform-owned settings (host suffix, node pool, budget, volumes,
+    /// registries); options not given stay as they are.
+    Settings(TenantSettingsArgs),
+    /// Move apps still running under the first naming scheme (`<tenant>-<app>`) to `<tenant>--<app>`: each
+    /// is deployed again under its new name, then its old job is stopped. Safe to run again.
+    MigrateNames,
+}
+
+/// Options of `np tenant settings`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TenantSettingsArgs {
+    /// The tenant.
+    pub slug: String,
+    /// Host names of its apps must end with this (empty: <slug>.<NP_APPS_DOMAIN>).
+    #[arg(long)]
+    pub host_suffix: Option<String>,
+    /// Its Nomad node pool.
+    #[arg(long)]
+    pub node_pool: Option<String>,
+    /// CPU budget in MHz, across its apps at their maximum scale.
+    #[arg(long)]
+    pub budget_cpu: Option<i64>,
+    /// Memory budget in MB.
+    #[arg(long)]
+    pub budget_memory: Option<i64>,
+    /// Instances across its apps.
+    #[arg(long)]
+    pub budget_instances: Option<i64>,
+    /// Host volumes its apps may mount, comma-separated (an empty value allows none).
+    #[arg(long, value_delimiter = ',', num_args = 0..)]
+    pub volumes: Option<Vec<String>>,
+    /// Registries its images may come from, comma-separated (an empty value allows any).
+    #[arg(long, value_delimiter = ',', num_args = 0..)]
+    pub registries: Option<Vec<String>>,
+}
+
+impl TenantSettingsArgs {
+    /// Whether any setting was given (without one, the command only shows the settings).
+    #[must_use]
+    pub fn changes_anything(&self) -> bool {
+        self.host_suffix.is_some()
+            || self.node_pool.is_some()
+            || self.budget_cpu.is_some()
+            || self.budget_memory.is_some()
+            || self.budget_instances.is_some()
+            || self.volumes.is_some()
+            || self.registries.is_some()
+    }
 }
 
 /// Options of `np tenant create`.

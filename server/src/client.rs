@@ -295,32 +295,3 @@ pub async fn stop(args: &StopArgs) -> Result<String, ClientError> {
         answer["eval_id"].as_str().unwrap_or("")
     ))
 }
-
-/// `np tenant create`: makes the tenant and its namespace directly, as the operator of this host.
-///
-/// # Errors
-/// Invalid input, a taken slug (unless `if_missing`), database failures.
-pub async fn create_tenant(
-    services: &np_domain::Services,
-    args: &crate::cli::TenantCreateArgs,
-) -> anyhow::Result<np_domain::tenants::Tenant> {
-    let caller = np_domain::authz::Caller::system("np tenant create");
-    let slug = np_spec::names::TenantSlug::parse(&args.slug)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.slug))?;
-    let new = np_domain::tenants::NewTenant {
-        slug,
-        display_name: args.name.clone(),
-        settings: np_domain::tenants::TenantSettings {
-            host_suffix: args.host_suffix.clone(),
-            node_pool: args.node_pool.clone(),
-            ..np_domain::tenants::TenantSettings::default()
-        },
-    };
-    match np_domain::provisioning::create(services, &caller, &new).await {
-        Ok(t) => Ok(t),
-        Err(np_domain::DomainError::Conflict(_)) if args.if_missing => {
-            Ok(np_domain::provisioning::provision(services, &caller, &args.slug).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
-}

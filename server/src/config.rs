@@ -4,7 +4,10 @@
 //! `docs/CONFIGURATION.md` documents the same list and a test keeps the two in step. The environment wins over
 //! the file. Secrets are held as [`SecretString`] and print as `[redacted]`.
 
+mod platform;
 pub mod vars;
+
+pub use platform::platform;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -13,7 +16,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use np_domain::Platform;
-use np_spec::spec::Runtime;
 use secrecy::SecretString;
 use url::Url;
 
@@ -319,50 +321,6 @@ pub fn audit_settings(source: &Source) -> Result<AuditSettings, ConfigError> {
     })
 }
 
-/// Reads `NP_APPS_DOMAIN` and `NP_CONTAINER_RUNTIME`.
-///
-/// # Errors
-/// An invalid domain or runtime.
-pub fn platform(source: &Source) -> Result<Platform, ConfigError> {
-    let apps_domain = source
-        .value_or_default("NP_APPS_DOMAIN")
-        .unwrap_or_default()
-        .to_owned();
-    np_spec::validate::check_host(&apps_domain).map_err(|message| ConfigError::Invalid {
-        name: "NP_APPS_DOMAIN",
-        message: format!("{apps_domain:?} is not a domain name: {message}"),
-    })?;
-    let default_runtime = match source.value_or_default("NP_CONTAINER_RUNTIME") {
-        Some("podman") | None => Runtime::Podman,
-        Some("docker") => Runtime::Docker,
-        Some(other) => {
-            return Err(ConfigError::Invalid {
-                name: "NP_CONTAINER_RUNTIME",
-                message: format!("{other:?} is not podman or docker"),
-            });
-        }
-    };
-    let log_stream = source
-        .value_or_default("NP_OPENOBSERVE_LOG_STREAM")
-        .unwrap_or_default()
-        .to_owned();
-    if log_stream.is_empty()
-        || !log_stream
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Err(ConfigError::Invalid {
-            name: "NP_OPENOBSERVE_LOG_STREAM",
-            message: format!("{log_stream:?} is not a stream name (letters, digits, underscores)"),
-        });
-    }
-    Ok(Platform {
-        apps_domain,
-        default_runtime,
-        log_stream,
-    })
-}
-
 /// Reads the `NP_OIDC_*` variables; `None` when no issuer is set.
 ///
 /// # Errors
@@ -507,6 +465,7 @@ impl Config {
             })?,
         };
         let oidc = oidc_settings(source, &public_url)?;
+        let console_host = public_url.host_str().map(str::to_ascii_lowercase);
         let role_mapping = crate::auth::mapping::RoleMapping::parse(
             source.get("NP_OIDC_ROLE_MAPPING").unwrap_or_default(),
         )
@@ -537,7 +496,10 @@ impl Config {
             nomad,
             consul,
             openobserve,
-            platform: platform(source)?,
+            platform: Platform {
+                console_host,
+                ..platform(source)?
+            },
             upstream_timeout: source.seconds("NP_UPSTREAM_TIMEOUT_SECS")?,
             limits: np_domain::limits::LimitSettings {
                 deploys_per_minute: source

@@ -14,7 +14,7 @@ use crate::cli::DemoArgs;
 /// An unreadable or refused document, or a failing database or Nomad.
 pub async fn seed(services: &Services, args: &DemoArgs) -> anyhow::Result<Vec<String>> {
     let caller = Caller::system("np demo");
-    let tenant = crate::client::create_tenant(
+    let tenant = crate::host::create_tenant(
         services,
         &crate::cli::TenantCreateArgs {
             slug: args.tenant.clone(),

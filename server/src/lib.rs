@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod database;
 pub mod demo;
+pub mod host;
 pub mod render;
 pub mod router;
 pub mod routes;

@@ -55,7 +55,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load(&source)?;
             runtime()?.block_on(async {
                 let (database, services) = np::serve::open(&config, 2).await?;
-                let created = np::client::create_tenant(&services, &args).await;
+                let created = np::host::create_tenant(&services, &args).await;
                 database.close().await;
                 let tenant = created?;
                 println!(
@@ -69,6 +69,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .map(|e| format!(": {e}"))
                         .unwrap_or_default()
                 );
+                Ok(())
+            })
+        }
+        Command::Tenant(np::cli::TenantCommand::Settings(args)) => {
+            let config = load(&source)?;
+            runtime()?.block_on(async {
+                let (database, services) = np::serve::open(&config, 2).await?;
+                let changed = np::host::set_settings(&services, &args).await;
+                database.close().await;
+                print!("{}", np::host::describe(&changed?, &services.platform));
+                Ok(())
+            })
+        }
+        Command::Tenant(np::cli::TenantCommand::MigrateNames) => {
+            let config = load(&source)?;
+            runtime()?.block_on(async {
+                let (database, services) = np::serve::open(&config, 2).await?;
+                let moved = np::host::migrate_names(&services).await;
+                database.close().await;
+                for line in moved? {
+                    println!("{line}");
+                }
                 Ok(())
             })
         }

@@ -93,14 +93,14 @@ async fn a_pipeline_deploys_with_a_token_through_the_api_and_the_cli(pool: PgPoo
             .await
             .unwrap();
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("deployed web as job acme-web"), "{out}");
+    assert!(out.contains("deployed web as job acme--web"), "{out}");
     assert!(out.contains("https://web.acme.apps.localhost/"), "{out}");
 
     // The job is in the tenant's namespace, recorded as deployed by the token.
     let (job, _) = nomad
         .jobs()
         .info(
-            "acme-web",
+            "acme--web",
             &QueryOptions {
                 namespace: Some("acme".into()),
                 ..QueryOptions::default()
@@ -151,7 +151,7 @@ async fn a_pipeline_deploys_with_a_token_through_the_api_and_the_cli(pool: PgPoo
     let (code, out, err) = run(&["status", "web"]).await.unwrap();
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.starts_with("web (job acme-web, version 0): running, 2/2 running, 0 pending, 0 failed, deployment successful"),
+        out.starts_with("web (job acme--web, version 0): running, 2/2 running, 0 pending, 0 failed, deployment successful"),
         "{out}"
     );
 
@@ -207,7 +207,10 @@ async fn a_pipeline_deploys_with_a_token_through_the_api_and_the_cli(pool: PgPoo
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (code, _, err) = run(&["status", "web"]).await.unwrap();
     assert_eq!(code, 2);
-    assert!(err.contains("unknown, revoked or expired"), "{err}");
+    assert!(
+        err.contains("unknown, revoked, expired or suspended"),
+        "{err}"
+    );
     // A console that is not there: exit 1.
     let (code, _, err) =
         tokio::task::spawn_blocking(|| np("http://127.0.0.1:9", "np_x", &["status", "web"]))

@@ -21,7 +21,8 @@ fn body_for(method: &str, path: &str) -> Option<String> {
         match (method, path) {
             ("POST", "/tenants") => r#"{"slug":"newco","display_name":"New Co"}"#,
             ("PUT", "/users/{user}") => r#"{"disabled":false}"#,
-            ("PUT", "/tenants/{tenant}") => r#"{"display_name":"Acme","settings":{"host_suffix":"","node_pool":"default","budget_cpu":16000,"budget_memory":32768,"budget_instances":50,"allowed_volumes":[],"allowed_registries":[]}}"#,
+            ("PUT", "/tenants/{tenant}") => r#"{"display_name":"Acme"}"#,
+            ("PUT", "/tenants/{tenant}/settings") => r#"{"host_suffix":"","node_pool":"default","budget_cpu":16000,"budget_memory":32768,"budget_instances":50,"allowed_volumes":[],"allowed_registries":[]}"#,
             ("POST", "/tenants/{tenant}/members") => r#"{"member":"someone@example.com","role":"developer"}"#,
             ("POST", "/tenants/{tenant}/tokens") => r#"{"name":"ci","role":"developer"}"#,
             ("POST", "/tenants/{tenant}/apps") => SPEC,
@@ -282,7 +283,7 @@ async fn server_functions_check_the_caller_too(pool: PgPool) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{text}");
-    assert!(text.contains("acme-web"), "{text}");
+    assert!(text.contains("acme--web"), "{text}");
     // Nobody signed in: no session, and nothing about anyone.
     let (_, _, text) = call(&router, "POST", "/api/session", &Auth::None, None).await;
     assert_eq!(text, "null");

@@ -52,8 +52,9 @@ fn request_for(path: &str) -> Option<(bool, String)> {
             "form": {"text": "x", "instance": "", "stream": "", "minutes": 60}
         })),
         "app_metrics" => with(serde_json::json!({"minutes": 30})),
-        "save_tenant_settings" => form(
-            "tenant=acme&display_name=Acme&host_suffix=&node_pool=default&budget_cpu=16000\
+        "rename_tenant" => form("tenant=acme&display_name=Acme"),
+        "save_platform_settings" => form(
+            "tenant=acme&host_suffix=&node_pool=default&budget_cpu=16000\
              &budget_memory=32768&budget_instances=50&allowed_volumes=&allowed_registries=",
         ),
         "add_member" => form("tenant=acme&member=someone%40example.com&role=developer"),

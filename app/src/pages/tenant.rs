@@ -9,16 +9,20 @@ use leptos_router::hooks::use_query_map;
 use crate::AppError;
 use crate::components::error_view::ErrorNotice;
 use crate::tenancy::{
-    AddMember, CreateTenant, CreateToken, RemoveInvite, RemoveMember, RevokeToken,
-    SaveTenantSettings, TenantPage, all_tenants, get_tenant_page,
+    AddMember, CreateTenant, CreateToken, RemoveInvite, RemoveMember, RenameTenant, RevokeToken,
+    SavePlatformSettings, TenantPage, all_tenants, get_tenant_page,
 };
 
-const INPUT: &str = "mt-1 w-full rounded-md border border-line bg-bg px-2 py-1.5 text-sm";
-const BUTTON: &str = "rounded-md bg-accent px-3 py-1.5 text-sm text-on-accent";
+mod settings;
+use settings::{Name, PlatformSettings};
+
+pub(super) const INPUT: &str =
+    "mt-1 w-full rounded-md border border-line bg-bg px-2 py-1.5 text-sm";
+pub(super) const BUTTON: &str = "rounded-md bg-accent px-3 py-1.5 text-sm text-on-accent";
 const SMALL_BUTTON: &str = "rounded-md border border-line px-2 py-1 text-xs hover:bg-hover";
 
 /// Shows an action's outcome: its error, or `done` once it succeeded.
-fn outcome<T: 'static>(
+pub(super) fn outcome<T: 'static>(
     value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
     done: &'static str,
 ) -> impl IntoView {
@@ -35,7 +39,8 @@ fn outcome<T: 'static>(
 #[component]
 pub fn TenantSettingsPage() -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveTenantSettings>::new();
+    let rename = ServerAction::<RenameTenant>::new();
+    let save = ServerAction::<SavePlatformSettings>::new();
     let add = ServerAction::<AddMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let withdraw = ServerAction::<RemoveInvite>::new();
@@ -45,6 +50,7 @@ pub fn TenantSettingsPage() -> impl IntoView {
         move || {
             (
                 query.read().get("tenant"),
+                rename.version().get(),
                 save.version().get(),
                 add.version().get(),
                 remove.version().get(),
@@ -56,6 +62,7 @@ pub fn TenantSettingsPage() -> impl IntoView {
         |(tenant, ..)| get_tenant_page(tenant),
     );
     let actions = Actions {
+        rename,
         save,
         add,
         remove,
@@ -78,7 +85,8 @@ pub fn TenantSettingsPage() -> impl IntoView {
 
 #[derive(Clone, Copy)]
 struct Actions {
-    save: ServerAction<SaveTenantSettings>,
+    rename: ServerAction<RenameTenant>,
+    save: ServerAction<SavePlatformSettings>,
     add: ServerAction<AddMember>,
     remove: ServerAction<RemoveMember>,
     withdraw: ServerAction<RemoveInvite>,
@@ -105,50 +113,11 @@ fn TenantView(page: TenantPage, actions: Actions) -> impl IntoView {
                 </p>
                 {page.namespace_error.clone().map(|e| view! { <p class="mt-2 text-sm text-bad">{e}</p> })}
             </section>
-            <Settings page=page.clone() action=actions.save />
+            {page.can_manage.then(|| view! { <Name page=page.clone() action=actions.rename /> })}
+            <PlatformSettings page=page.clone() action=actions.save />
             <Members page=page.clone() actions />
             {page.can_manage.then(|| view! { <Tokens tokens=page.tokens.clone() slug=slug.clone() actions /> })}
         </div>
-    }
-}
-
-#[component]
-fn Settings(page: TenantPage, action: ServerAction<SaveTenantSettings>) -> impl IntoView {
-    let s = page.settings.clone();
-    let field =
-        move |label: &'static str, name: &'static str, value: String, hint: &'static str| {
-            view! {
-                <label class="block text-sm">
-                    <span class="font-medium">{label}</span>
-                    <input class=INPUT name=name value=value disabled=!page.can_manage />
-                    <span class="text-xs text-muted">{hint}</span>
-                </label>
-            }
-        };
-    view! {
-        <section aria-labelledby="settings" class="rounded-lg border border-line bg-panel p-4">
-            <h2 id="settings" class="font-medium">"Settings"</h2>
-            <p class="mt-1 text-sm text-muted">
-                "Apps' host names end with " <code data-testid="effective-suffix">{s.effective_suffix.clone()}</code> "."
-            </p>
-            <ActionForm action=action attr:class="mt-4 grid gap-4 sm:grid-cols-2">
-                <input type="hidden" name="tenant" value=page.slug.clone() />
-                {field("Display name", "display_name", page.display_name.clone(), "")}
-                {field("Host-name suffix", "host_suffix", s.host_suffix.clone(), "Empty: the platform's default")}
-                {field("Node pool", "node_pool", s.node_pool.clone(), "")}
-                {field("CPU budget (MHz)", "budget_cpu", s.budget_cpu.clone(), "Across all apps at their maximum scale")}
-                {field("Memory budget (MB)", "budget_memory", s.budget_memory.clone(), "")}
-                {field("Instances", "budget_instances", s.budget_instances.clone(), "")}
-                {field("Allowed host volumes", "allowed_volumes", s.allowed_volumes.clone(), "Comma-separated")}
-                {field("Allowed registries", "allowed_registries", s.allowed_registries.clone(), "Comma-separated; empty allows any")}
-                {page.can_manage.then(|| view! {
-                    <div class="sm:col-span-2 flex items-center gap-3">
-                        <button type="submit" class=BUTTON>"Save settings"</button>
-                        {outcome(move || action.value().get(), "Saved.")}
-                    </div>
-                })}
-            </ActionForm>
-        </section>
     }
 }
 

@@ -79,8 +79,11 @@ pub enum Action {
     ReadAudit,
     /// Add, change and remove members.
     ManageMembers,
-    /// Change the tenant's settings.
+    /// Change the tenant-owned settings (its display name).
     ManageSettings,
+    /// Change the platform-owned settings of the tenant (host suffix, node pool, budget, volumes,
+    /// registries): platform admins only, whatever role anyone has in the tenant.
+    ManagePlatformSettings,
     /// Create and revoke API tokens.
     ManageTokens,
     /// Delete the tenant.
@@ -91,7 +94,7 @@ impl Action {
     /// Whether `role` in a tenant allows this action there.
     pub fn allowed_for(self, role: TenantRole) -> bool {
         match role {
-            TenantRole::Admin => !matches!(self, Self::DeleteTenant),
+            TenantRole::Admin => !matches!(self, Self::DeleteTenant | Self::ManagePlatformSettings),
             TenantRole::Developer => {
                 matches!(
                     self,
@@ -117,7 +120,7 @@ impl Action {
             Self::ReadLogs | Self::Deploy | Self::Operate => "the developer or admin role",
             Self::ReadAudit => "the auditor or admin role",
             Self::ManageMembers | Self::ManageSettings | Self::ManageTokens => "the admin role",
-            Self::DeleteTenant => "a platform admin",
+            Self::DeleteTenant | Self::ManagePlatformSettings => "a platform admin",
         }
     }
 
@@ -130,7 +133,8 @@ impl Action {
             Self::Operate => "operate the apps of",
             Self::ReadAudit => "read the audit log of",
             Self::ManageMembers => "manage the members of",
-            Self::ManageSettings => "change the settings of",
+            Self::ManageSettings => "rename",
+            Self::ManagePlatformSettings => "change the platform settings of",
             Self::ManageTokens => "manage the API tokens of",
             Self::DeleteTenant => "delete",
         }
@@ -326,7 +330,7 @@ mod tests {
         }
     }
 
-    const ALL: [Action; 9] = [
+    const ALL: [Action; 10] = [
         Action::View,
         Action::ReadLogs,
         Action::Deploy,
@@ -335,6 +339,7 @@ mod tests {
         Action::ManageMembers,
         Action::ManageSettings,
         Action::ManageTokens,
+        Action::ManagePlatformSettings,
         Action::DeleteTenant,
     ];
 

@@ -13,6 +13,8 @@ pub struct Platform {
     pub default_runtime: Runtime,
     /// The OpenObserve stream holding task logs (`NP_OPENOBSERVE_LOG_STREAM`).
     pub log_stream: String,
+    /// The console's own host name (from `NP_PUBLIC_URL`): no tenant's host suffix may hold it or lie under it.
+    pub console_host: Option<String>,
 }
 
 impl Default for Platform {
@@ -21,6 +23,7 @@ impl Default for Platform {
             apps_domain: "apps.localhost".into(),
             default_runtime: Runtime::Podman,
             log_stream: "nomad_logs".into(),
+            console_host: None,
         }
     }
 }

@@ -73,6 +73,13 @@ pub async fn create(
     let created: Result<(Tenant, audit::Pending), DomainError> = async {
         new.settings.validate(&services.platform)?;
         let mut tx = services.db.begin().await?;
+        keep_apart(
+            &mut tx,
+            &services.platform,
+            new.slug.as_str(),
+            &new.settings,
+        )
+        .await?;
         let tenant = tenants::insert(&mut *tx, new).await?;
         let pending = audit::begin(&mut *tx, &actor, record.clone().tenant(&tenant)).await?;
         tx.commit().await?;
@@ -232,34 +239,85 @@ async fn make_namespace(services: &Services, tenant: &Tenant) -> Result<(), Doma
     Ok(())
 }
 
-/// Changes a tenant's display name and settings (tenant admins and platform admins).
+/// Renames a tenant: its own setting (tenant admins and platform admins).
 ///
 /// # Errors
-/// Authorization errors; `Invalid` for bad settings.
-pub async fn update(
+/// Authorization errors; `Invalid` for a bad name.
+pub async fn rename(
     services: &Services,
     caller: &Caller,
     slug: &str,
     display_name: &str,
-    settings: &TenantSettings,
 ) -> Result<Tenant, DomainError> {
     let tenant = caller
         .authorize(&services.db, slug, Action::ManageSettings)
         .await?;
-    let record = audit::Record::new("tenant.update")
+    let record = audit::Record::new("tenant.rename")
         .tenant(&tenant)
         .target("tenant", slug)
-        .details(json!({ "display_name": display_name, "settings": settings }));
+        .details(json!({ "display_name": display_name }));
+    audit::atomically(
+        &services.db,
+        &audit::Actor::of(caller),
+        record,
+        async |tx| tenants::rename(&mut *tx, tenant.id, display_name).await,
+    )
+    .await
+}
+
+/// Sets a tenant's platform-owned settings (platform admins only). The host suffix must stay apart from every
+/// other tenant's and from the console's host; the check and the write hold one lock, so two changes cannot
+/// both pass it.
+///
+/// # Errors
+/// Authorization errors; `Invalid` for bad settings, naming the field.
+pub async fn set_settings(
+    services: &Services,
+    caller: &Caller,
+    slug: &str,
+    settings: &TenantSettings,
+) -> Result<Tenant, DomainError> {
+    let tenant = caller
+        .authorize(&services.db, slug, Action::ManagePlatformSettings)
+        .await?;
+    let record = audit::Record::new("tenant.settings")
+        .tenant(&tenant)
+        .target("tenant", slug)
+        .details(json!({ "before": tenant.settings, "settings": settings }));
     audit::atomically(
         &services.db,
         &audit::Actor::of(caller),
         record,
         async |tx| {
             settings.validate(&services.platform)?;
-            tenants::update(&mut *tx, tenant.id, display_name, settings).await
+            keep_apart(tx, &services.platform, &tenant.slug, settings).await?;
+            tenants::set_settings(&mut *tx, tenant.id, settings).await
         },
     )
     .await
+}
+
+/// Refuses `settings` for tenant `slug` when its host names would overlap another tenant's or the console's,
+/// holding the host-suffix lock for the rest of the transaction.
+async fn keep_apart(
+    tx: &mut sqlx::PgConnection,
+    platform: &crate::Platform,
+    slug: &str,
+    settings: &TenantSettings,
+) -> Result<(), DomainError> {
+    tenants::lock_host_suffixes(&mut *tx).await?;
+    let others = tenants::list(&mut *tx).await?;
+    tenants::check_apart(
+        platform,
+        slug,
+        &tenants::effective_suffix(slug, settings, platform),
+        others.iter().map(|t| {
+            (
+                t.slug.as_str(),
+                tenants::effective_suffix(&t.slug, &t.settings, platform),
+            )
+        }),
+    )
 }
 
 /// Deletes a tenant (platform admins only) when it has no app left running: its namespace, policy and token

@@ -76,7 +76,7 @@ async fn every_action_writes_an_intent_and_a_result(pool: PgPool) {
         "the intent is written before Nomad is called"
     );
     assert_eq!(details["spec"]["image"], "nginx:1.27");
-    assert_eq!(details["job"]["Job"]["ID"], "acme-web");
+    assert_eq!(details["job"]["Job"]["ID"], "acme--web");
     let (eval, ip, ua, request): (Option<String>, String, String, String) = sqlx::query_as(
         "SELECT eval_id, source_ip, user_agent, request_id FROM audit_events
           WHERE action = 'deploy.submit' AND phase = 'result'",
@@ -176,16 +176,14 @@ async fn every_action_writes_an_intent_and_a_result(pool: PgPool) {
         ("https://idp.example.test", "acme-admin", "Acme Admin")
     );
 
-    provisioning::update(
-        &services,
-        &admin,
-        "globex",
-        "Globex Corp",
-        &TenantSettings::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(records(&db, "tenant.update").await, pair("success"));
+    provisioning::rename(&services, &admin, "globex", "Globex Corp")
+        .await
+        .unwrap();
+    assert_eq!(records(&db, "tenant.rename").await, pair("success"));
+    provisioning::set_settings(&services, &admin, "globex", &TenantSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(records(&db, "tenant.settings").await, pair("success"));
     provisioning::delete(&services, &admin, "globex")
         .await
         .unwrap();
@@ -690,7 +688,7 @@ async fn interrupted_deploys_are_settled_from_nomad(pool: PgPool) {
         .bind(id)
         .bind(tenant.id)
         .bind(app)
-        .bind(format!("acme-{app}"))
+        .bind(format!("acme--{app}"))
         .bind(&spec)
         .bind(serde_json::to_value(&request).unwrap())
         .execute(&mut *tx)

@@ -182,12 +182,12 @@ async fn deleting_a_tenant_is_refused_while_it_runs_apps(pool: PgPool) {
     )
     .await
     .unwrap();
-    assert_eq!(deployed[0].job_id, "acme-web");
+    assert_eq!(deployed[0].job_id, "acme--web");
     let err = provisioning::delete(&services, &admin, "acme")
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, DomainError::Conflict(m) if m.contains("acme-web")),
+        matches!(&err, DomainError::Conflict(m) if m.contains("acme--web")),
         "{err}"
     );
     np_domain::apps::stop(&services, &admin, "acme", "web", false)
@@ -308,7 +308,7 @@ async fn a_submission_sent_twice_deploys_once(pool: PgPool) {
         .unwrap()
         .jobs()
         .versions(
-            "acme-web",
+            "acme--web",
             false,
             &QueryOptions {
                 namespace: Some("acme".into()),

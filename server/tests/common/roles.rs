@@ -172,7 +172,7 @@ pub fn policy(action: Action) -> (&'static [TenantRole], bool) {
         Action::ReadLogs | Action::Deploy | Action::Operate => (&[Admin, Developer], false),
         Action::ReadAudit => (&[Admin, Auditor], true),
         Action::ManageMembers | Action::ManageSettings | Action::ManageTokens => (&[Admin], false),
-        Action::DeleteTenant => (&[], false),
+        Action::DeleteTenant | Action::ManagePlatformSettings => (&[], false),
     }
 }
 

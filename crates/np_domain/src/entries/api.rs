@@ -45,8 +45,14 @@ pub const API: &[Entry] = &[
     api_people(
         "PUT",
         "/tenants/{tenant}",
-        "Change a tenant's name and settings.",
+        "Rename a tenant (its own setting; the platform-owned ones are refused here).",
         Access::Tenant(A::ManageSettings),
+    ),
+    api_people(
+        "PUT",
+        "/tenants/{tenant}/settings",
+        "Set a tenant's platform-owned settings: host suffix, node pool, budget, volumes, registries.",
+        Access::Tenant(A::ManagePlatformSettings),
     ),
     api_people(
         "DELETE",

@@ -82,9 +82,14 @@ pub const SERVER_FNS: &[Entry] = &[
         Access::Tenant(A::View),
     ),
     server_fn(
-        "/api/save_tenant_settings",
-        "Change the tenant's settings.",
+        "/api/rename_tenant",
+        "Rename the tenant (its own setting).",
         Access::Tenant(A::ManageSettings),
+    ),
+    server_fn(
+        "/api/save_platform_settings",
+        "Set the tenant's platform-owned settings.",
+        Access::Tenant(A::ManagePlatformSettings),
     ),
     server_fn(
         "/api/add_member",
