@@ -64,9 +64,14 @@ pub struct VerifyArgs {
     /// consecutive records).
     #[arg(long, value_name = "FILE")]
     pub export: Option<std::path::PathBuf>,
-    /// Also check against the checkpoints in this file (default: NP_AUDIT_CHECKPOINT_FILE when it exists).
+    /// Also check against the checkpoints in this file (default: the database's checkpoint file when it
+    /// exists). Only checkpoints of the chain being checked count; the others are named and set aside.
     #[arg(long, value_name = "FILE")]
     pub checkpoints: Option<std::path::PathBuf>,
+    /// With --export: the chain the export comes from (its id, printed by np audit verify). Needed only when
+    /// the checkpoints file holds checkpoints of several chains.
+    #[arg(long, value_name = "ID")]
+    pub chain: Option<uuid::Uuid>,
     /// Check checkpoint signatures with this public key (default: the key of NP_AUDIT_KEY_FILE).
     #[arg(long, value_name = "HEX")]
     pub public_key: Option<String>,

@@ -4,9 +4,11 @@
 //! `docs/CONFIGURATION.md` documents the same list and a test keeps the two in step. The environment wins over
 //! the file. Secrets are held as [`SecretString`] and print as `[redacted]`.
 
+mod audit;
 mod platform;
 pub mod vars;
 
+pub use audit::{AuditSettings, audit_settings};
 pub use platform::platform;
 
 use std::collections::BTreeMap;
@@ -272,53 +274,6 @@ pub struct Config {
     pub log_filter: String,
     /// Log format.
     pub log_format: LogFormat,
-}
-
-/// The audit log's settings.
-#[derive(Debug, Clone)]
-pub struct AuditSettings {
-    /// The checkpoint signing key's file.
-    pub key_file: PathBuf,
-    /// Where checkpoints are appended outside the database.
-    pub checkpoint_file: PathBuf,
-    /// Checkpoint after this many records.
-    pub checkpoint_every: i64,
-    /// Or after this long.
-    pub checkpoint_interval: Duration,
-    /// Settle intents older than this.
-    pub reconcile_after: Duration,
-    /// How often the rollout follower asks Nomad about rollouts that have not ended.
-    pub rollout_poll: Duration,
-}
-
-/// Reads the `NP_AUDIT_*` variables.
-///
-/// # Errors
-/// Invalid numbers.
-pub fn audit_settings(source: &Source) -> Result<AuditSettings, ConfigError> {
-    let dir = PathBuf::from(source.value_or_default("NP_DATA_DIR").unwrap_or(".data"));
-    let path = |name: &'static str, default: &str| -> PathBuf {
-        source
-            .get(name)
-            .filter(|v| !v.is_empty())
-            .map_or_else(|| dir.join(default), PathBuf::from)
-    };
-    let checkpoint_every: i64 =
-        source.required("NP_AUDIT_CHECKPOINT_EVERY", "a number of records")?;
-    if checkpoint_every < 1 {
-        return Err(ConfigError::Invalid {
-            name: "NP_AUDIT_CHECKPOINT_EVERY",
-            message: "must be at least 1".into(),
-        });
-    }
-    Ok(AuditSettings {
-        key_file: path("NP_AUDIT_KEY_FILE", "audit-signing.key"),
-        checkpoint_file: path("NP_AUDIT_CHECKPOINT_FILE", "audit-checkpoints.ndjson"),
-        checkpoint_every,
-        checkpoint_interval: source.seconds("NP_AUDIT_CHECKPOINT_SECS")?,
-        reconcile_after: source.seconds("NP_AUDIT_RECONCILE_SECS")?,
-        rollout_poll: source.seconds("NP_ROLLOUT_POLL_SECS")?,
-    })
 }
 
 /// Reads the `NP_OIDC_*` variables; `None` when no issuer is set.

@@ -64,8 +64,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 pub async fn open(config: &Config, connections: u32) -> anyhow::Result<(Database, Services)> {
     let mut keys = np_domain::audit::chain::Keys::load_or_create(&config.audit.key_file)
         .map_err(|e| anyhow::anyhow!("the audit signing key (NP_AUDIT_KEY_FILE): {e}"))?;
-    keys.checkpoint_file = Some(config.audit.checkpoint_file.clone());
     let database = Database::open(&config.database, connections, &config.database_role).await?;
+    // Each database's chain has its own checkpoint file (unless one is configured for all).
+    let chain = np_domain::audit::chain::chain_id(&database.pool)
+        .await
+        .context("reading the audit chain's id")?;
+    keys.checkpoint_file = Some(config.audit.checkpoint_file_for(chain));
     let services = Services {
         db: database.pool.clone(),
         upstreams: crate::upstreams::build(config)?,

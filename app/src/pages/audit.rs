@@ -82,6 +82,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 Ok(r) if r.intact => view! {
                     <p class="rounded-md border border-ok/40 bg-ok/10 px-3 py-2 text-sm" data-testid="verify-result">
                         {format!("Intact: {} records checked against {} signed checkpoints.", r.verified, r.checkpoints)}
+                        {r.notes.iter().map(|n| view! { <span class="block text-muted">{format!("Note: {n}.")}</span> }).collect_view()}
                     </p>
                 }.into_any(),
                 Ok(r) => view! {

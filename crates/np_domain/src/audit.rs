@@ -441,7 +441,19 @@ pub async fn verify_for(
     caller: &Caller,
 ) -> Result<np_spec::audit::VerifyReport, DomainError> {
     query::Scope::of(caller)?;
-    let report = chain::verify(&services.db, Some(services.audit.public()), Vec::new()).await?;
+    // The copy outside the database counts too: a rewrite that also replaced the database's checkpoints
+    // still falls short of it.
+    let outside = match services
+        .audit
+        .checkpoint_file
+        .as_deref()
+        .filter(|f| f.exists())
+    {
+        Some(path) => chain::file_checkpoints(path)
+            .map_err(|e| DomainError::invalid("audit checkpoint file", e))?,
+        None => Vec::new(),
+    };
+    let report = chain::verify(&services.db, Some(services.audit.public()), outside).await?;
     let record = Record::new("audit.verify").details(json!({
         "intact": report.intact,
         "verified": report.verified,

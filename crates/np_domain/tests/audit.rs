@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use np_domain::audit::chain::{self, Keys};
+use np_domain::audit::chain;
 use np_domain::audit::query::{self, Scope};
 use np_domain::audit::{self, Actor, Outcome, Record};
 use np_domain::authz::{Caller, Grant, Origin, Principal};
@@ -324,188 +324,6 @@ async fn the_application_role_can_only_read_and_append(pool: PgPool) {
     assert_eq!(report.verified, 3);
 }
 
-/// Writes `n` records across two tenants, signs a checkpoint, and returns the keys.
-async fn chain_of(pool: &PgPool, n: usize) -> Keys {
-    let keys = Keys::ephemeral();
-    let actor = Actor::of(&Caller::system("test"));
-    for i in 0..n {
-        let record = Record::new("test.step")
-            .target("app", format!("app-{i}"))
-            .details(serde_json::json!({"i": i, "text": "grüße \"quoted\"\n", "n": null}));
-        audit::event(pool, &actor, &record, Outcome::Success)
-            .await
-            .unwrap();
-    }
-    chain::checkpoint(pool, &keys, 1, Duration::ZERO)
-        .await
-        .unwrap();
-    keys
-}
-
-async fn as_superuser(pool: &PgPool, statements: &[&str]) {
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    for s in statements {
-        sqlx::query(s).execute(&mut *conn).await.unwrap();
-    }
-    sqlx::query("SET session_replication_role = origin")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-}
-
-async fn broken_at(
-    pool: &PgPool,
-    keys: &Keys,
-    outside: Vec<chain::Checkpoint>,
-) -> (Option<i64>, String) {
-    let report = chain::verify(pool, Some(keys.public()), outside)
-        .await
-        .unwrap();
-    assert_eq!(report.intact, report.first_broken.is_none());
-    (report.first_broken, report.problem.unwrap_or_default())
-}
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn an_intact_chain_verifies(pool: PgPool) {
-    let keys = chain_of(&pool, 12).await;
-    let report = chain::verify(&pool, Some(keys.public()), Vec::new())
-        .await
-        .unwrap();
-    assert!(report.intact, "{report:?}");
-    assert_eq!(
-        (report.verified, report.checkpoints, report.last_checkpoint),
-        (12, 1, Some(12))
-    );
-    // A checkpoint signed by another key is itself a finding.
-    let other = Keys::ephemeral();
-    let report = chain::verify(&pool, Some(other.public()), Vec::new())
-        .await
-        .unwrap();
-    assert!(!report.intact);
-}
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn a_changed_field_is_detected(pool: PgPool) {
-    let keys = chain_of(&pool, 12).await;
-    as_superuser(
-        &pool,
-        &["UPDATE audit_events SET target = 'app-x' WHERE seq = 5"],
-    )
-    .await;
-    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
-    assert_eq!(seq, Some(5));
-    assert!(problem.contains("changed"), "{problem}");
-}
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn a_deleted_record_is_detected(pool: PgPool) {
-    let keys = chain_of(&pool, 12).await;
-    as_superuser(&pool, &["DELETE FROM audit_events WHERE seq = 7"]).await;
-    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
-    assert_eq!(seq, Some(7));
-    assert!(problem.contains("missing"), "{problem}");
-}
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn reordered_records_are_detected(pool: PgPool) {
-    let keys = chain_of(&pool, 12).await;
-    as_superuser(
-        &pool,
-        &[
-            "UPDATE audit_events SET seq = -1 WHERE seq = 4",
-            "UPDATE audit_events SET seq = 4 WHERE seq = 5",
-            "UPDATE audit_events SET seq = 5 WHERE seq = -1",
-        ],
-    )
-    .await;
-    let (seq, _) = broken_at(&pool, &keys, Vec::new()).await;
-    assert_eq!(seq, Some(4));
-}
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn a_truncated_tail_is_detected_against_the_checkpoint(pool: PgPool) {
-    let keys = chain_of(&pool, 12).await;
-    as_superuser(&pool, &["DELETE FROM audit_events WHERE seq > 9"]).await;
-    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
-    assert_eq!(seq, Some(10));
-    assert!(problem.contains("after 9 are missing"), "{problem}");
-}
-
-/// Rewrites record 3 and recomputes every hash after it, as someone with full database access could.
-const REWRITE: &str = "DO $$
-DECLARE r audit_events; prev bytea;
-BEGIN
-    UPDATE audit_events SET actor_name = 'nobody' WHERE seq = 3;
-    SELECT row_hash INTO prev FROM audit_events WHERE seq = 2;
-    FOR r IN SELECT * FROM audit_events WHERE seq >= 3 ORDER BY seq LOOP
-        r.prev_hash := prev;
-        r.row_hash := sha256(prev || audit_canonical(r));
-        UPDATE audit_events SET prev_hash = r.prev_hash, row_hash = r.row_hash WHERE seq = r.seq;
-        prev := r.row_hash;
-    END LOOP;
-END $$";
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn a_rewritten_history_is_detected_by_the_signed_checkpoints(pool: PgPool) {
-    let keys = chain_of(&pool, 12).await;
-    let outside = chain::stored_checkpoints(&pool).await.unwrap();
-    as_superuser(&pool, &[REWRITE]).await;
-    // Every link holds, but the head no longer matches what the console signed.
-    let (seq, problem) = broken_at(&pool, &keys, Vec::new()).await;
-    assert_eq!(seq, Some(1));
-    assert!(problem.contains("signed checkpoint"), "{problem}");
-    // Deleting the checkpoints in the database as well hides it there — not from the copy kept outside.
-    as_superuser(&pool, &["DELETE FROM audit_checkpoints"]).await;
-    assert_eq!(broken_at(&pool, &keys, Vec::new()).await.0, None);
-    let (seq, _) = broken_at(&pool, &keys, outside).await;
-    assert_eq!(seq, Some(1));
-}
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn checkpoints_are_appended_to_a_file_outside_the_database(pool: PgPool) {
-    let dir = std::env::temp_dir().join(format!("np-audit-{}", Uuid::new_v4()));
-    let mut keys = Keys::load_or_create(&dir.join("key")).unwrap();
-    keys.checkpoint_file = Some(dir.join("checkpoints.ndjson"));
-    let again = Keys::load_or_create(&dir.join("key")).unwrap();
-    assert_eq!(keys.public_hex(), again.public_hex(), "the key is kept");
-    let actor = Actor::of(&Caller::system("test"));
-    for _ in 0..3 {
-        audit::event(&pool, &actor, &Record::new("test.step"), Outcome::Success)
-            .await
-            .unwrap();
-    }
-    // Not due yet (fewer than 10 records, last checkpoint recent) once one exists.
-    assert!(
-        chain::checkpoint(&pool, &keys, 10, Duration::from_secs(300))
-            .await
-            .unwrap()
-            .is_some()
-    );
-    audit::event(&pool, &actor, &Record::new("test.step"), Outcome::Success)
-        .await
-        .unwrap();
-    assert!(
-        chain::checkpoint(&pool, &keys, 10, Duration::from_secs(300))
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        chain::checkpoint(&pool, &keys, 1, Duration::from_secs(300))
-            .await
-            .unwrap()
-            .is_some()
-    );
-    let file = chain::file_checkpoints(&dir.join("checkpoints.ndjson")).unwrap();
-    assert_eq!(file.iter().map(|c| c.seq).collect::<Vec<_>>(), [3, 4]);
-    assert!(file.iter().all(|c| c.signed_by(&keys.public())));
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
 #[sqlx::test(migrations = "../../migrations")]
 async fn tenant_auditors_see_only_their_tenant(pool: PgPool) {
     let (services, _sim, admin) = setup(pool).await;
@@ -590,7 +408,7 @@ async fn pages_filters_and_details(pool: PgPool) {
         .await
         .unwrap();
     }
-    chain_of(&db, 30).await;
+    steps(&db, 30).await;
     // Keyset pages: every record once, newest first.
     let mut seen = Vec::new();
     let mut cursor = None;
@@ -750,4 +568,15 @@ async fn interrupted_deploys_are_settled_from_nomad(pool: PgPool) {
             .unwrap(),
         0
     );
+}
+
+/// Writes `n` plain records.
+async fn steps(pool: &PgPool, n: usize) {
+    let actor = Actor::of(&Caller::system("test"));
+    for i in 0..n {
+        let record = Record::new("test.step").target("app", format!("app-{i}"));
+        audit::event(pool, &actor, &record, Outcome::Success)
+            .await
+            .unwrap();
+    }
 }

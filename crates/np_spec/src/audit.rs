@@ -174,4 +174,10 @@ pub struct VerifyReport {
     pub first_broken: Option<i64>,
     /// What is wrong, in words.
     pub problem: Option<String>,
+    /// The id of the chain checked (each database's chain has its own), when known.
+    #[serde(default)]
+    pub chain: Option<String>,
+    /// What was set aside and why (checkpoints of another chain, or naming none), in words.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }

@@ -184,8 +184,8 @@ pub const VARS: &[Var] = &[
     var(
         "NP_AUDIT_CHECKPOINT_FILE",
         None,
-        "File signed audit checkpoints are appended to (a copy outside the database, for np audit verify \
-         --checkpoints). Default: audit-checkpoints.ndjson under NP_DATA_DIR.",
+        "File signed audit checkpoints are appended to (a copy outside the database that np audit verify also \
+         checks). Default: one file per database, audit-checkpoints/<chain id>.ndjson under NP_DATA_DIR.",
     ),
     var(
         "NP_AUDIT_CHECKPOINT_EVERY",

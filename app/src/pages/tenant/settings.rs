@@ -13,7 +13,7 @@ use crate::tenancy::{RenameTenant, SavePlatformSettings, TenantPage};
 pub(super) fn Name(page: TenantPage, action: ServerAction<RenameTenant>) -> impl IntoView {
     view! {
         <section aria-labelledby="name" class="rounded-lg border border-line bg-panel p-4">
-            <h2 id="name" class="font-medium">"Name"</h2>
+            <h2 id="name" class="font-medium">"Tenant name"</h2>
             <ActionForm action=action attr:class="mt-3 flex flex-wrap items-end gap-3">
                 <input type="hidden" name="tenant" value=page.slug.clone() />
                 <label class="block text-sm grow">
