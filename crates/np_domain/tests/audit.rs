@@ -5,34 +5,18 @@
 use std::time::Duration;
 
 use np_domain::audit::chain;
-use np_domain::audit::query::{self, Scope};
 use np_domain::audit::{self, Actor, Outcome, Record};
-use np_domain::authz::{Caller, Grant, Origin, Principal};
+use np_domain::authz::Caller;
 use np_domain::memberships::TenantRole;
 use np_domain::tenants::TenantSettings;
-use np_domain::{DomainError, Services, api_tokens, memberships, provisioning};
+use np_domain::{DomainError, api_tokens, memberships, provisioning};
 use np_nomad::{Nomad, NomadConfig};
-use np_spec::audit::AuditFilter;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 mod common;
 
 use common::{input, open_intents};
-
-async fn setup(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
-    let (services, sim) = common::services_with_simulator(pool).await;
-    let admin = Caller {
-        origin: Origin {
-            ip: Some("198.51.100.7".into()),
-            user_agent: Some("audit-test".into()),
-            request_id: Some("req-1".into()),
-        },
-        ..Caller::system("test")
-    };
-    common::tenants(&services, &admin, &["acme", "globex"]).await;
-    (services, sim, admin)
-}
 
 /// `(phase, outcome)` of every record of `action`, in order.
 async fn records(db: &PgPool, action: &str) -> Vec<(String, Option<String>)> {
@@ -52,7 +36,7 @@ fn pair(outcome: &str) -> Vec<(String, Option<String>)> {
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn every_action_writes_an_intent_and_a_result(pool: PgPool) {
-    let (services, _sim, admin) = setup(pool).await;
+    let (services, _sim, admin) = common::audited_tenants(pool).await;
     let db = services.db.clone();
     assert_eq!(records(&db, "tenant.create").await.len(), 4);
 
@@ -150,7 +134,7 @@ async fn every_action_writes_an_intent_and_a_result(pool: PgPool) {
     assert_eq!(records(&db, "member.add").await[2..], pair("failure")[..]);
 
     // Tokens: made by people; the secret never reaches the log, its HMAC does.
-    let person = person(&db, "acme", TenantRole::Admin).await;
+    let person = common::person(&db, "acme", TenantRole::Admin).await;
     let made = api_tokens::issue(&services, &person, "acme", "ci", TenantRole::Developer, 30)
         .await
         .unwrap();
@@ -197,49 +181,6 @@ async fn every_action_writes_an_intent_and_a_result(pool: PgPool) {
         .unwrap();
     assert!(report.intact, "{report:?}");
     assert!(report.verified > 20);
-}
-
-/// A person (issuer `https://idp.example.test`) with `role` in `tenant`.
-async fn person(db: &PgPool, tenant: &str, role: TenantRole) -> Caller {
-    let subject = format!("{tenant}-{}", role.as_str());
-    let user = np_domain::users::upsert(
-        db,
-        &np_domain::users::Identity {
-            issuer: "https://idp.example.test".into(),
-            subject: subject.clone(),
-            email: None,
-            display_name: Some(format!("{} {}", capital(tenant), capital(role.as_str()))),
-        },
-    )
-    .await
-    .unwrap();
-    let t = np_domain::tenants::by_slug(db, tenant).await.unwrap();
-    memberships::set_role(db, t.id, user.id, role)
-        .await
-        .unwrap();
-    Caller {
-        principal: Principal::User {
-            user_id: user.id,
-            session_id: Uuid::new_v4(),
-        },
-        display_name: user.display_name,
-        email: None,
-        platform_role: None,
-        grants: vec![Grant {
-            tenant_id: t.id,
-            tenant: t.slug,
-            tenant_name: t.display_name,
-            role,
-        }],
-        origin: Origin::default(),
-    }
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -325,168 +266,8 @@ async fn the_application_role_can_only_read_and_append(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../../migrations")]
-async fn tenant_auditors_see_only_their_tenant(pool: PgPool) {
-    let (services, _sim, admin) = setup(pool).await;
-    let db = services.db.clone();
-    for tenant in ["acme", "globex"] {
-        memberships::add_member(
-            &services,
-            &admin,
-            tenant,
-            "x@example.com",
-            TenantRole::Auditor,
-            "",
-        )
-        .await
-        .unwrap();
-    }
-    let auditor = person(&db, "acme", TenantRole::Auditor).await;
-    let developer = person(&db, "acme", TenantRole::Developer).await;
-    assert!(matches!(
-        Scope::of(&developer),
-        Err(DomainError::Forbidden(_))
-    ));
-    let scope = Scope::of(&auditor).unwrap();
-    let page = query::list(&db, &scope, &AuditFilter::default(), None, 500)
-        .await
-        .unwrap();
-    assert!(!page.entries.is_empty());
-    assert!(
-        page.entries.iter().all(|e| e.tenant == "acme"),
-        "{:?}",
-        page.entries
-    );
-    let all = query::list(&db, &Scope::All, &AuditFilter::default(), None, 500)
-        .await
-        .unwrap();
-    assert!(all.entries.iter().any(|e| e.tenant == "globex"));
-    // Asking for another tenant's records by filter or by number finds nothing.
-    let globex = AuditFilter {
-        tenant: "globex".into(),
-        ..AuditFilter::default()
-    };
-    assert!(
-        query::list(&db, &scope, &globex, None, 500)
-            .await
-            .unwrap()
-            .entries
-            .is_empty()
-    );
-    let theirs = all
-        .entries
-        .iter()
-        .find(|e| e.tenant == "globex")
-        .unwrap()
-        .seq;
-    assert!(matches!(
-        query::get(&db, &scope, theirs).await,
-        Err(DomainError::NotFound(_))
-    ));
-    assert!(query::get(&db, &Scope::All, theirs).await.is_ok());
-    // Exports too.
-    use futures::TryStreamExt;
-    let exported: Vec<_> = query::export(db.clone(), scope, &AuditFilter::default())
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(exported.len(), page.entries.len());
-    assert!(exported.iter().all(|r| r.tenant.as_deref() == Some("acme")));
-}
-
-#[sqlx::test(migrations = "../../migrations")]
-async fn pages_filters_and_details(pool: PgPool) {
-    let (services, _sim, admin) = setup(pool).await;
-    let db = services.db.clone();
-    for image in ["nginx:1.26", "nginx:1.27"] {
-        np_domain::apps::deploy(
-            &services,
-            &admin,
-            "acme",
-            &input(&format!(r#"{{"name":"web","image":"{image}"}}"#)),
-        )
-        .await
-        .unwrap();
-    }
-    steps(&db, 30).await;
-    // Keyset pages: every record once, newest first.
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = query::list(&db, &Scope::All, &AuditFilter::default(), cursor, 7)
-            .await
-            .unwrap();
-        seen.extend(page.entries.iter().map(|e| e.seq));
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(seen.len() as i64, total);
-    assert!(seen.windows(2).all(|w| w[0] > w[1]));
-    // Filters.
-    let only = |f: AuditFilter| {
-        let db = db.clone();
-        async move {
-            query::list(&db, &Scope::All, &f, None, 500)
-                .await
-                .unwrap()
-                .entries
-        }
-    };
-    let deploys = only(AuditFilter {
-        action: "deploy".into(),
-        ..AuditFilter::default()
-    })
-    .await;
-    assert_eq!(deploys.len(), 4);
-    assert!(
-        deploys
-            .iter()
-            .all(|e| e.action == "deploy.submit" && e.target == "web")
-    );
-    let text = only(AuditFilter {
-        text: "APP-2".into(),
-        ..AuditFilter::default()
-    })
-    .await;
-    assert_eq!(
-        text.iter().map(|e| e.target.as_str()).collect::<Vec<_>>(),
-        [
-            "app-29", "app-28", "app-27", "app-26", "app-25", "app-24", "app-23", "app-22",
-            "app-21", "app-20", "app-2"
-        ]
-    );
-    let since_now = only(AuditFilter {
-        from: "2999-01-01".into(),
-        ..AuditFilter::default()
-    })
-    .await;
-    assert!(since_now.is_empty());
-    // A deploy's detail: its intent and result, and the spec's change since the previous deploy.
-    let latest = deploys[0].seq;
-    let detail = query::get(&db, &Scope::All, latest).await.unwrap();
-    assert_eq!(detail.related.len(), 2);
-    let intent = detail.related[0].seq;
-    let detail = query::get(&db, &Scope::All, intent).await.unwrap();
-    assert_eq!(detail.previous_deploy, Some(deploys[3].seq));
-    assert!(
-        detail
-            .spec_changes
-            .iter()
-            .any(|c| c.path == "image" && c.after.as_deref() == Some("nginx:1.27")),
-        "{:?}",
-        detail.spec_changes
-    );
-}
-
-#[sqlx::test(migrations = "../../migrations")]
 async fn interrupted_deploys_are_settled_from_nomad(pool: PgPool) {
-    let (services, sim, admin) = setup(pool).await;
+    let (services, sim, admin) = common::audited_tenants(pool).await;
     let db = services.db.clone();
     // Two deploys interrupted after their intent: one Nomad had accepted, one it never heard of.
     let tenant = np_domain::tenants::by_slug(&db, "acme").await.unwrap();
@@ -568,15 +349,4 @@ async fn interrupted_deploys_are_settled_from_nomad(pool: PgPool) {
             .unwrap(),
         0
     );
-}
-
-/// Writes `n` plain records.
-async fn steps(pool: &PgPool, n: usize) {
-    let actor = Actor::of(&Caller::system("test"));
-    for i in 0..n {
-        let record = Record::new("test.step").target("app", format!("app-{i}"));
-        audit::event(pool, &actor, &record, Outcome::Success)
-            .await
-            .unwrap();
-    }
 }

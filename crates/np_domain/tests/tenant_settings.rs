@@ -4,33 +4,16 @@
 
 mod common;
 
-use np_domain::authz::{Caller, Grant, Origin, Principal};
+use np_domain::authz::Caller;
 use np_domain::memberships::TenantRole;
 use np_domain::tenants::{self, NewTenant, TenantSettings};
 use np_domain::{DomainError, provisioning};
 use np_spec::names::TenantSlug;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 /// A person who is an admin of `tenant` and nothing else.
 async fn tenant_admin(db: &PgPool, tenant: &str) -> Caller {
-    let t = tenants::by_slug(db, tenant).await.unwrap();
-    Caller {
-        principal: Principal::User {
-            user_id: Uuid::new_v4(),
-            session_id: Uuid::new_v4(),
-        },
-        display_name: format!("{tenant} admin"),
-        email: None,
-        platform_role: None,
-        grants: vec![Grant {
-            tenant_id: t.id,
-            tenant: t.slug,
-            tenant_name: t.display_name,
-            role: TenantRole::Admin,
-        }],
-        origin: Origin::default(),
-    }
+    common::person(db, tenant, TenantRole::Admin).await
 }
 
 fn with_suffix(suffix: &str) -> TenantSettings {

@@ -86,3 +86,62 @@ pub async fn open_intents(db: &PgPool) -> i64 {
     .await
     .unwrap()
 }
+
+/// Services over the simulator with tenants `acme` and `globex`, made by a platform operator whose requests
+/// carry a client address, user agent and request id (so the audit records show them).
+pub async fn audited_tenants(pool: PgPool) -> (Services, np_sim::Simulator, Caller) {
+    let (services, sim) = services_with_simulator(pool).await;
+    let admin = Caller {
+        origin: np_domain::authz::Origin {
+            ip: Some("198.51.100.7".into()),
+            user_agent: Some("audit-test".into()),
+            request_id: Some("req-1".into()),
+        },
+        ..Caller::system("test")
+    };
+    tenants(&services, &admin, &["acme", "globex"]).await;
+    (services, sim, admin)
+}
+
+/// A person (issuer `https://idp.example.test`) with `role` in `tenant`.
+pub async fn person(db: &PgPool, tenant: &str, role: np_domain::memberships::TenantRole) -> Caller {
+    let subject = format!("{tenant}-{}", role.as_str());
+    let user = np_domain::users::upsert(
+        db,
+        &np_domain::users::Identity {
+            issuer: "https://idp.example.test".into(),
+            subject: subject.clone(),
+            email: None,
+            display_name: Some(format!("{} {}", capital(tenant), capital(role.as_str()))),
+        },
+    )
+    .await
+    .unwrap();
+    let t = np_domain::tenants::by_slug(db, tenant).await.unwrap();
+    np_domain::memberships::set_role(db, t.id, user.id, role)
+        .await
+        .unwrap();
+    Caller {
+        principal: np_domain::authz::Principal::User {
+            user_id: user.id,
+            session_id: uuid::Uuid::new_v4(),
+        },
+        display_name: user.display_name,
+        email: None,
+        platform_role: None,
+        grants: vec![np_domain::authz::Grant {
+            tenant_id: t.id,
+            tenant: t.slug,
+            tenant_name: t.display_name,
+            role,
+        }],
+        origin: np_domain::authz::Origin::default(),
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
