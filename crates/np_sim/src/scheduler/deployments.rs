@@ -3,6 +3,7 @@
 
 use super::evaluate;
 use super::register::store_version;
+use crate::diff::same_spec;
 use crate::state::{Cluster, JobKey, rfc3339};
 
 fn announce(cluster: &mut Cluster, id: &str, event_type: &str) {
@@ -25,7 +26,13 @@ fn announce(cluster: &mut Cluster, id: &str, event_type: &str) {
     cluster.dirty.insert(JobKey::new(&ns, &job));
 }
 
-/// Fails a deployment with `description`; rolls back when `revert` and a stable earlier version exists.
+/// Fails a deployment with `description`; with `revert`, registers the latest stable version again, unless
+/// its specification is the current one's. Returns the version rolled back to. The caller evaluates the job
+/// (Nomad's watcher commits the failure together with an evaluation), so the failed deployment's canaries stop.
+///
+/// Follows `nomad/deploymentwatcher/deployment_watcher.go` (`FailDeployment`, `latestStableJob`,
+/// `handleRollbackValidity`: no rollback to an identical specification, which ends a revert cycle) and the
+/// descriptions of `nomad/structs/deployment.go`.
 pub(crate) fn fail(
     cluster: &mut Cluster,
     id: &str,
@@ -34,27 +41,40 @@ pub(crate) fn fail(
 ) -> Option<u64> {
     let deployment = cluster.deployments.get(id)?.clone();
     let key = JobKey::new(&deployment.namespace, &deployment.job_id);
-    let target = revert
+    let record = cluster.jobs.get(&key);
+    // `latestStableJob`: the newest version marked stable, whichever it is.
+    let stable = revert
         .then(|| {
-            cluster.jobs.get(&key).and_then(|record| {
-                record
-                    .versions
+            record.and_then(|r| {
+                r.versions
                     .iter()
                     .rev()
-                    .find(|v| {
-                        v.stable == Some(true) && v.version.unwrap_or(0) < deployment.job_version
-                    })
+                    .find(|v| v.stable == Some(true))
                     .cloned()
             })
         })
         .flatten();
-    let description = match (&target, revert) {
-        (Some(job), _) => format!(
-            "{description} - rolling back to job version {}",
-            job.version.unwrap_or(0)
+    let current = record.map(|r| r.current().clone());
+    let (target, description) = match (stable, revert) {
+        (Some(job), _) if current.as_ref().is_some_and(|c| same_spec(c, &job)) => (
+            None,
+            format!(
+                "{description} - not rolling back to stable job version {} as current job has same specification",
+                job.version.unwrap_or(0)
+            ),
         ),
-        (None, true) => format!("{description} - no stable job version to auto revert to"),
-        (None, false) => description.to_owned(),
+        (Some(job), _) => {
+            let text = format!(
+                "{description} - rolling back to job version {}",
+                job.version.unwrap_or(0)
+            );
+            (Some(job), text)
+        }
+        (None, true) => (
+            None,
+            format!("{description} - no stable job version to auto revert to"),
+        ),
+        (None, false) => (None, description.to_owned()),
     };
     if let Some(d) = cluster.deployments.get_mut(id) {
         d.status = "failed".into();
@@ -67,7 +87,6 @@ pub(crate) fn fail(
     let mut spec = job;
     spec.stop = Some(false);
     store_version(cluster, &key, spec, None);
-    evaluate(cluster, &key, "deployment-watcher");
     reverted_to
 }
 
@@ -191,10 +210,12 @@ pub(crate) fn watch(cluster: &mut Cluster, now: i64) {
                 "Failed due to unhealthy allocations",
                 auto_revert,
             );
+            evaluate(cluster, &key, "deployment-watcher");
             continue;
         }
         if cluster.progress_by.get(&id).is_some_and(|by| now > *by) {
             fail(cluster, &id, "Failed due to progress deadline", auto_revert);
+            evaluate(cluster, &key, "deployment-watcher");
             continue;
         }
 

@@ -510,6 +510,38 @@ fn unblock(cluster: &mut Cluster, key: &JobKey) {
     }
 }
 
+/// Stops the unpromoted canaries of a failed deployment or of one for another job version: they are not
+/// needed, and counting them would ask the next deployment for canaries it never places. Follows
+/// `scheduler/reconciler/reconcile_cluster.go` (`cancelUnneededCanaries`).
+fn stop_unneeded_canaries(cluster: &mut Cluster, key: &JobKey, version: u64) {
+    let unneeded: Vec<String> = cluster
+        .deployments
+        .values()
+        .filter(|d| d.job_id == key.id && d.namespace == key.namespace)
+        .filter(|d| d.status == "failed" || d.job_version != version)
+        .flat_map(|d| {
+            d.task_groups
+                .values()
+                .filter(|s| !s.promoted)
+                .flat_map(|s| s.placed_canaries.clone().unwrap_or_default())
+        })
+        .collect();
+    for id in unneeded {
+        request_stop(cluster, &id, "alloc not needed due to job update");
+    }
+}
+
+/// Whether the job's newest deployment for `version` failed or is paused: Nomad then places no further
+/// destructive updates (`deploymentPlaceReady` in `scheduler/reconciler/reconcile_cluster.go`).
+fn deployment_halted(cluster: &Cluster, key: &JobKey, version: u64) -> bool {
+    cluster
+        .deployments
+        .values()
+        .filter(|d| d.job_id == key.id && d.namespace == key.namespace && d.job_version == version)
+        .max_by_key(|d| d.create_index)
+        .is_some_and(|d| d.status == "failed" || d.status == "paused")
+}
+
 /// Brings the job's allocations toward its current version. Returns whether the job is settled (nothing
 /// left to do until something changes). `eval_id` is the evaluation being processed, if any: only an
 /// evaluation may start a deployment.
@@ -526,6 +558,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
         return true;
     }
     let version = job.version.unwrap_or(0);
+    stop_unneeded_canaries(cluster, key, version);
+    let alloc_ids = job_allocs(cluster, key);
     let groups = job.task_groups.clone().unwrap_or_default();
     let live = |c: &Cluster, id: &String| {
         c.allocs
@@ -611,6 +645,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             .map(|e| e.id.clone())
             .unwrap_or_default()
     });
+    let halted = deployment_halted(cluster, key, version);
     let mut settled = deployment.is_none();
     let mut failed_any = false;
     for group in &groups {
@@ -652,7 +687,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
         // Canaries first, while the deployment waits for promotion.
         if let Some(state) = state
             .as_ref()
-            .filter(|s| s.desired_canaries > 0 && !s.promoted)
+            .filter(|s| s.desired_canaries > 0 && !s.promoted && !halted)
         {
             let mut placed = new.len() as i64;
             while placed < state.desired_canaries {
@@ -721,7 +756,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
                     .is_none_or(|s| s.healthy.is_none())
             })
             .count() as i64;
-        let mut budget = if rolling {
+        let mut budget = if halted {
+            0
+        } else if rolling {
             (max_parallel - in_flight).max(0)
         } else {
             old.len() as i64

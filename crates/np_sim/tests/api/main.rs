@@ -5,4 +5,5 @@ mod faults;
 mod generated;
 mod nomad;
 mod openobserve;
+mod rollback;
 mod support;
