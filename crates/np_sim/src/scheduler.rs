@@ -6,6 +6,7 @@ mod lifecycle;
 mod operations;
 mod placement;
 mod register;
+mod scaling;
 
 use np_nomad::types::{Evaluation, Job, TaskGroup, UpdateStrategy};
 
@@ -13,10 +14,11 @@ use crate::state::{Cluster, JobKey, now_nanos};
 
 pub(crate) use lifecycle::tick;
 pub(crate) use operations::{
-    fail_deployment, pause_deployment, promote_deployment, restart_alloc, revert, scale,
-    set_stable, stop_alloc, stop_job,
+    fail_deployment, pause_deployment, promote_deployment, restart_alloc, revert, set_stable,
+    stop_alloc, stop_job,
 };
 pub(crate) use register::{plan, register};
+pub(crate) use scaling::scale;
 
 /// A refusal in Nomad's words: the HTTP status and the plain-text body Nomad would send.
 #[derive(Debug, Clone, PartialEq, Eq)]

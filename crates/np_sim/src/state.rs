@@ -74,6 +74,8 @@ pub(crate) struct JobRecord {
     pub versions: Vec<Job>,
     /// Submitted sources by version.
     pub submissions: BTreeMap<u64, JobSubmission>,
+    /// Scaling events per group, newest first.
+    pub scaling_events: BTreeMap<String, Vec<serde_json::Value>>,
 }
 
 impl JobRecord {

@@ -3,7 +3,7 @@
 
 use np_nomad::types::{
     AllocStopResponse, DeploymentUpdateResponse, EvalResponse, JobRevertRequest,
-    JobStabilityResponse, ScalingRequest, TaskEvent,
+    JobStabilityResponse, TaskEvent,
 };
 
 use super::register::store_version;
@@ -62,84 +62,6 @@ pub(crate) fn stop_job(
             serde_json::json!({"Job": {"ID": key.id, "Namespace": key.namespace}}),
         );
     }
-    Ok(EvalResponse {
-        eval_id: eval.id,
-        eval_create_index: eval.create_index,
-        job_modify_index,
-        warnings: String::new(),
-    })
-}
-
-/// `POST /v1/job/:id/scale`: a new version with the group's count, within its scaling bounds.
-pub(crate) fn scale(
-    cluster: &mut Cluster,
-    key: &JobKey,
-    request: &ScalingRequest,
-) -> Result<EvalResponse, ApiError> {
-    let record = cluster.jobs.get(key).ok_or_else(job_not_found)?;
-    let group_name = request.target.get("Group").cloned().unwrap_or_default();
-    let mut job = record.current().clone();
-    let Some(group) = job
-        .task_groups
-        .iter_mut()
-        .flatten()
-        .find(|g| g.name.as_deref() == Some(group_name.as_str()))
-    else {
-        return Err(ApiError::bad_request(format!(
-            "task group {group_name:?} specified for scaling does not exist in job"
-        )));
-    };
-    let Some(count) = request.count else {
-        return Err(ApiError::bad_request(
-            "scaling action without a count only records an event",
-        ));
-    };
-    if count < 0 {
-        return Err(ApiError::bad_request(
-            "scaling action count can't be negative",
-        ));
-    }
-    if let Some(scaling) = &group.scaling {
-        if scaling.min.is_some_and(|min| count < min) {
-            return Err(ApiError::bad_request(format!(
-                "group count was less than scaling policy minimum: {count} < {}",
-                scaling.min.unwrap_or(0)
-            )));
-        }
-        if scaling.max.is_some_and(|max| count > max) {
-            return Err(ApiError::bad_request(format!(
-                "group count was greater than scaling policy maximum: {count} > {}",
-                scaling.max.unwrap_or(0)
-            )));
-        }
-    }
-    if let Some(expected) = request.job_modify_index
-        && record.current().job_modify_index != Some(expected)
-    {
-        return Err(ApiError::bad_request(format!(
-            "job modify index {expected} does not match the current index {}",
-            record.current().job_modify_index.unwrap_or_default()
-        )));
-    }
-    let active = cluster.deployments.values().any(|d| {
-        d.job_id == key.id
-            && d.namespace == key.namespace
-            && !d.is_terminal()
-            && d.status != "paused"
-    });
-    if active {
-        return Err(ApiError::bad_request(
-            "job scaling blocked due to active deployment",
-        ));
-    }
-    group.count = Some(count);
-    store_version(cluster, key, job, None);
-    let eval = evaluate(cluster, key, "job-scaling");
-    let job_modify_index = cluster
-        .jobs
-        .get(key)
-        .and_then(|r| r.current().job_modify_index)
-        .unwrap_or_default();
     Ok(EvalResponse {
         eval_id: eval.id,
         eval_create_index: eval.create_index,

@@ -191,6 +191,7 @@ pub(crate) fn store_version(
         .or_insert_with(|| JobRecord {
             versions: Vec::new(),
             submissions: BTreeMap::new(),
+            scaling_events: BTreeMap::new(),
         });
     record.versions.push(job.clone());
     if record.versions.len() > TRACKED_VERSIONS {

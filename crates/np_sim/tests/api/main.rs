@@ -6,4 +6,5 @@ mod generated;
 mod nomad;
 mod openobserve;
 mod rollback;
+mod scaling;
 mod support;

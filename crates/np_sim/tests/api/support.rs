@@ -165,3 +165,36 @@ pub async fn running(
         .filter(|a| a.client_status == "running" && a.desired_status == "run")
         .collect()
 }
+
+/// A request to the simulator's Nomad API as HashiCorp's Go client sends it (every field present): the status,
+/// the `X-Nomad-Index` header and the body as text.
+pub async fn raw(
+    sim: &Simulator,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, Option<u64>, String) {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", sim.nomad_url()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the simulator answers");
+    let status = response.status().as_u16();
+    let index = response
+        .headers()
+        .get("X-Nomad-Index")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    (status, index, response.text().await.unwrap_or_default())
+}
+
+/// `raw`, with the body parsed as JSON.
+pub async fn raw_json(
+    sim: &Simulator,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, Option<u64>, serde_json::Value) {
+    let (status, index, text) = raw(sim, method, path, body).await;
+    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, index, value)
+}

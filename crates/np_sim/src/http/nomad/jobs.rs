@@ -408,7 +408,7 @@ pub(crate) async fn scale_status(
                         .count() as i64,
                     healthy: health(true),
                     unhealthy: health(false),
-                    events: None,
+                    events: c.jobs[&key].scaling_events.get(&name).cloned(),
                 };
                 (name, status)
             })
