@@ -174,6 +174,8 @@ pub(crate) struct SimNode {
     pub cpu: i64,
     pub memory: i64,
     pub create_index: u64,
+    /// When it registered (nanoseconds).
+    pub registered_at: i64,
 }
 
 /// The whole simulated cluster.
@@ -271,6 +273,7 @@ impl Cluster {
                 cpu: node.cpu_mhz,
                 memory: node.memory_mb,
                 create_index: 1,
+                registered_at: now_nanos(),
             });
         }
         if let Some(secret) = cluster.config.acl_management_token.clone() {

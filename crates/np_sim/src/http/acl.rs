@@ -131,6 +131,15 @@ fn denied() -> ApiError {
 }
 
 /// Whether the request's token is a management token (always true without ACLs).
+/// An ACL endpoint's check: without ACLs Nomad refuses every one of them with a coded 400 (`aclDisabled` in
+/// `nomad/acl_endpoint.go`); with them, it takes a management token.
+pub(crate) fn require_acl_management(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
+    if shared.config.acl_management_token.is_none() {
+        return Err(ApiError::bad_request("ACL support disabled"));
+    }
+    require_management(shared, headers)
+}
+
 pub(crate) fn require_management(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
     if shared.config.acl_management_token.is_none() {
         return Ok(());

@@ -3,6 +3,7 @@
 mod allocations;
 mod cluster;
 mod jobs;
+mod nodes;
 
 use std::sync::Arc;
 
@@ -136,8 +137,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/v1/evaluation/{id}/allocations",
             get(allocations::evaluation_allocations),
         )
-        .route("/v1/nodes", get(cluster::nodes))
-        .route("/v1/node/pools", get(cluster::node_pools))
+        .route("/v1/nodes", get(nodes::nodes))
+        .route("/v1/node/pools", get(nodes::node_pools))
+        .route("/v1/node/{id}", get(nodes::node))
         .route("/v1/namespaces", get(cluster::namespaces))
         .route(
             "/v1/namespace",

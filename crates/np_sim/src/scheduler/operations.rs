@@ -10,8 +10,20 @@ use super::register::store_version;
 use super::{ApiError, deployments, evaluate, placement};
 use crate::state::{Cluster, JobKey, now_nanos};
 
-fn job_not_found() -> ApiError {
-    ApiError::not_found("job not found")
+fn version_not_found(key: &JobKey, version: u64) -> ApiError {
+    ApiError::new(
+        500,
+        format!(
+            "job {:?} in namespace {:?} at version {version} not found",
+            key.id, key.namespace
+        ),
+    )
+}
+
+/// Nomad's deployment endpoints answer an unknown id with an uncoded error (500), as they do a terminal
+/// deployment (`nomad/deployment_endpoint.go`, `nomad/structs/errors.go`).
+fn deployment_not_found() -> ApiError {
+    ApiError::new(500, "deployment not found")
 }
 
 /// `DELETE /v1/job/:id`: stops the job (a new version with `Stop`), or with `purge` removes it entirely.
@@ -20,7 +32,10 @@ pub(crate) fn stop_job(
     key: &JobKey,
     purge: bool,
 ) -> Result<EvalResponse, ApiError> {
-    let record = cluster.jobs.get(key).ok_or_else(job_not_found)?;
+    // Nomad answers 200 with an empty reply for a job it does not have (`Deregister` in `nomad/job_endpoint.go`).
+    let Some(record) = cluster.jobs.get(key) else {
+        return Ok(EvalResponse::default());
+    };
     if record.current().stop != Some(true) {
         let mut stopped = record.current().clone();
         stopped.stop = Some(true);
@@ -76,29 +91,27 @@ pub(crate) fn revert(
     key: &JobKey,
     request: &JobRevertRequest,
 ) -> Result<EvalResponse, ApiError> {
-    let record = cluster.jobs.get(key).ok_or_else(job_not_found)?;
+    // Nomad's order and words, all uncoded (500): `Revert` in `nomad/job_endpoint.go`.
+    let record = cluster
+        .jobs
+        .get(key)
+        .ok_or_else(|| ApiError::new(500, format!("job {:?} not found", key.id)))?;
     let current = record.current().version.unwrap_or(0);
-    if let Some(prior) = request.enforce_prior_version
-        && prior != current
-    {
-        return Err(ApiError::bad_request(format!(
-            "Current job has version {current}; enforcing version {prior}"
-        )));
-    }
     if request.job_version == current {
-        return Err(ApiError::bad_request(format!(
-            "can't revert to current version {current}"
-        )));
+        return Err(ApiError::new(500, "can't revert to current version"));
     }
     let target = record
         .version(request.job_version)
         .cloned()
-        .ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "job {:?} in namespace {:?} at version {} not found",
-                key.id, key.namespace, request.job_version
-            ))
-        })?;
+        .ok_or_else(|| version_not_found(key, request.job_version))?;
+    if let Some(prior) = request.enforce_prior_version
+        && prior != current
+    {
+        return Err(ApiError::new(
+            500,
+            format!("Current job has version {current}; enforcing version {prior}"),
+        ));
+    }
     let mut spec = target;
     spec.stop = Some(false);
     store_version(cluster, key, spec, None);
@@ -123,13 +136,22 @@ pub(crate) fn set_stable(
     version: u64,
     stable: bool,
 ) -> Result<JobStabilityResponse, ApiError> {
+    // An unknown job or version is one uncoded error (500): `Stable` in `nomad/job_endpoint.go`.
+    if cluster
+        .jobs
+        .get(key)
+        .and_then(|r| r.version(version))
+        .is_none()
+    {
+        return Err(version_not_found(key, version));
+    }
     let index = cluster.bump();
-    let record = cluster.jobs.get_mut(key).ok_or_else(job_not_found)?;
+    let record = cluster.jobs.get_mut(key).expect("checked above");
     let job = record
         .versions
         .iter_mut()
         .find(|j| j.version == Some(version))
-        .ok_or_else(|| ApiError::not_found("job version not found"))?;
+        .expect("checked above");
     job.stable = Some(stable);
     job.modify_index = Some(index);
     Ok(JobStabilityResponse {
@@ -167,38 +189,40 @@ pub(crate) fn promote_deployment(
         .deployments
         .get(id)
         .cloned()
-        .ok_or_else(|| ApiError::not_found("deployment not found"))?;
-    if deployment.status != "running" {
-        return Err(ApiError::bad_request(format!(
-            "can't promote terminal deployment with status {:?}",
-            deployment.status
-        )));
+        .ok_or_else(deployment_not_found)?;
+    if deployment.is_terminal() {
+        return Err(ApiError::new(500, "can't promote terminal deployment"));
     }
+    // Every chosen group is marked promoted; a group with canaries needs them all healthy, and each that
+    // lacks some is one entry of a multierror (`UpdateDeploymentPromotion` in `nomad/state/state_store.go`).
     let targets: Vec<String> = deployment
         .task_groups
-        .iter()
-        .filter(|(name, state)| {
-            state.desired_canaries > 0 && groups.is_none_or(|g| g.contains(name))
-        })
-        .map(|(name, _)| name.clone())
+        .keys()
+        .filter(|name| groups.is_none_or(|g| g.contains(name)))
+        .cloned()
         .collect();
-    if targets.is_empty() {
-        return Err(ApiError::bad_request("no canaries to promote"));
-    }
+    let mut unhealthy = Vec::new();
     for name in &targets {
         let state = &deployment.task_groups[name];
+        if state.desired_canaries == 0 {
+            continue;
+        }
         let healthy = cluster
             .allocs
             .values()
             .filter(|a| a.alloc.deployment_id == id && &a.alloc.task_group == name && a.is_canary())
+            .filter(|a| a.wants_to_run() && !a.is_terminal())
             .filter(|a| a.alloc.deployment_status.as_ref().and_then(|s| s.healthy) == Some(true))
             .count() as i64;
         if healthy < state.desired_canaries {
-            return Err(ApiError::bad_request(format!(
+            unhealthy.push(format!(
                 "Task group {name:?} has {healthy}/{} healthy allocations",
                 state.desired_canaries
-            )));
+            ));
         }
+    }
+    if !unhealthy.is_empty() {
+        return Err(ApiError::new(500, crate::validate::multierror(&unhealthy)));
     }
     let index = cluster.bump();
     let key = JobKey::new(&deployment.namespace, &deployment.job_id);
@@ -232,12 +256,9 @@ pub(crate) fn fail_deployment(
         .deployments
         .get(id)
         .cloned()
-        .ok_or_else(|| ApiError::not_found("deployment not found"))?;
+        .ok_or_else(deployment_not_found)?;
     if deployment.is_terminal() {
-        return Err(ApiError::bad_request(format!(
-            "can't fail terminal deployment with status {:?}",
-            deployment.status
-        )));
+        return Err(ApiError::new(500, "can't fail terminal deployment"));
     }
     let key = JobKey::new(&deployment.namespace, &deployment.job_id);
     let revert = deployment.task_groups.values().any(|s| s.auto_revert);
@@ -257,12 +278,13 @@ pub(crate) fn pause_deployment(
         .deployments
         .get(id)
         .cloned()
-        .ok_or_else(|| ApiError::not_found("deployment not found"))?;
+        .ok_or_else(deployment_not_found)?;
     if deployment.is_terminal() {
-        return Err(ApiError::bad_request(format!(
-            "can't pause terminal deployment with status {:?}",
-            deployment.status
-        )));
+        let verb = if pause { "pause" } else { "resume" };
+        return Err(ApiError::new(
+            500,
+            format!("can't {verb} terminal deployment"),
+        ));
     }
     let index = cluster.bump();
     let key = JobKey::new(&deployment.namespace, &deployment.job_id);

@@ -26,19 +26,24 @@ fn admit(cluster: &Cluster, request_job: Option<&Job>, namespace: &str) -> Resul
     canonicalize(&mut job, namespace, &cluster.config.region);
     let errors = validate(&job);
     if !errors.is_empty() {
-        return Err(ApiError::bad_request(multierror(&errors)));
+        return Err(ApiError::new(500, multierror(&errors)));
     }
     let id = job.id.clone().unwrap_or_default();
+    // Admission refusals are uncoded errors, which Nomad's HTTP layer answers with 500 (`errCodeFromHandler`
+    // in `command/agent/http.go`; the hooks in `nomad/job_endpoint_validators.go` and
+    // `nomad/job_endpoint_hook_node_pool.go`).
     let Some(ns) = cluster.namespaces.get(namespace) else {
-        return Err(ApiError::bad_request(format!(
-            "job {id:?} is in nonexistent namespace {namespace:?}"
-        )));
+        return Err(ApiError::new(
+            500,
+            format!("job {id:?} is in nonexistent namespace {namespace:?}"),
+        ));
     };
     let pool = job.node_pool.clone().unwrap_or_default();
     if !cluster.node_pools.contains_key(&pool) {
-        return Err(ApiError::bad_request(format!(
-            "job {id:?} is in nonexistent node pool {pool:?}"
-        )));
+        return Err(ApiError::new(
+            500,
+            format!("job {id:?} is in nonexistent node pool {pool:?}"),
+        ));
     }
     let allowed = ns
         .capabilities
@@ -50,16 +55,36 @@ fn admit(cluster: &Cluster, request_job: Option<&Job>, namespace: &str) -> Resul
         .as_ref()
         .and_then(|c| c.disabled_task_drivers.clone())
         .unwrap_or_default();
-    for group in job.task_groups.iter().flatten() {
-        for task in group.tasks.iter().flatten() {
-            let driver = task.driver.clone().unwrap_or_default();
-            if (!allowed.is_empty() && !allowed.contains(&driver)) || denied.contains(&driver) {
-                return Err(ApiError::bad_request(format!(
-                    "used task driver {driver:?} in {}[{}] is not allowed in namespace {namespace:?}",
-                    group.name.clone().unwrap_or_default(),
-                    task.name.clone().unwrap_or_default()
-                )));
-            }
+    let mut disallowed: Vec<String> = Vec::new();
+    for task in job
+        .task_groups
+        .iter()
+        .flatten()
+        .flat_map(|g| g.tasks.iter().flatten())
+    {
+        let driver = task.driver.clone().unwrap_or_default();
+        if (!allowed.is_empty() && !allowed.contains(&driver)) || denied.contains(&driver) {
+            disallowed.push(driver);
+        }
+    }
+    match disallowed.as_slice() {
+        [] => {}
+        [one] => {
+            return Err(ApiError::new(
+                500,
+                format!("used task driver {one:?} is not allowed in namespace {namespace:?}"),
+            ));
+        }
+        many => {
+            // Go's %q of a []string: ["a" "b"].
+            let list: Vec<String> = many.iter().map(|d| format!("{d:?}")).collect();
+            return Err(ApiError::new(
+                500,
+                format!(
+                    "used task drivers [{}] are not allowed in namespace {namespace:?}",
+                    list.join(" ")
+                ),
+            ));
         }
     }
     Ok(job)

@@ -3,8 +3,10 @@
 mod consul;
 mod faults;
 mod generated;
+mod nodes_acl;
 mod nomad;
 mod openobserve;
+mod refusals;
 mod rollback;
 mod scaling;
 mod support;

@@ -247,9 +247,14 @@ pub(crate) async fn deployments(
     Ok(with_next_token(json("Nomad", index, &page), next))
 }
 
-fn deployment_namespace(s: &Shared, id: &str) -> Result<String, ApiError> {
+fn deployment_namespace(s: &Shared, id: &str) -> Option<String> {
     s.read(|c| c.deployments.get(id).map(|d| d.namespace.clone()))
-        .ok_or_else(|| ApiError::not_found("deployment not found"))
+}
+
+/// A deployment write names its deployment's namespace; an unknown id is Nomad's uncoded error, so 500
+/// (`nomad/deployment_endpoint.go`), where a read answers 404 (`command/agent/deployment_endpoint.go`).
+fn written_deployment_namespace(s: &Shared, id: &str) -> Result<String, ApiError> {
+    deployment_namespace(s, id).ok_or_else(|| ApiError::new(500, "deployment not found"))
 }
 
 pub(crate) async fn deployment(
@@ -258,7 +263,9 @@ pub(crate) async fn deployment(
     Query(q): Query<Q>,
     headers: HeaderMap,
 ) -> Answer {
-    authorize(&s, &headers, &deployment_namespace(&s, &id)?, "read-job")?;
+    let namespace =
+        deployment_namespace(&s, &id).ok_or_else(|| ApiError::not_found("deployment not found"))?;
+    authorize(&s, &headers, &namespace, "read-job")?;
     let index = block(&s, q.index, q.wait.as_deref()).await;
     let d = s
         .read(|c| c.deployments.get(&id).cloned())
@@ -272,7 +279,9 @@ pub(crate) async fn deployment_allocations(
     Query(q): Query<Q>,
     headers: HeaderMap,
 ) -> Answer {
-    authorize(&s, &headers, &deployment_namespace(&s, &id)?, "read-job")?;
+    // An unknown deployment has no allocations (`Deployment.Allocations` in `nomad/deployment_endpoint.go`).
+    let namespace = deployment_namespace(&s, &id).unwrap_or_else(|| q.ns());
+    authorize(&s, &headers, &namespace, "read-job")?;
     let index = block(&s, q.index, q.wait.as_deref()).await;
     let list: Vec<AllocationListStub> = s.read(|c| {
         c.allocs
@@ -290,7 +299,12 @@ pub(crate) async fn promote(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Answer {
-    authorize(&s, &headers, &deployment_namespace(&s, &id)?, "submit-job")?;
+    authorize(
+        &s,
+        &headers,
+        &written_deployment_namespace(&s, &id)?,
+        "submit-job",
+    )?;
     let request: DeploymentPromoteRequest = body(&bytes)?;
     let groups = if request.all {
         None
@@ -306,7 +320,12 @@ pub(crate) async fn fail(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    authorize(&s, &headers, &deployment_namespace(&s, &id)?, "submit-job")?;
+    authorize(
+        &s,
+        &headers,
+        &written_deployment_namespace(&s, &id)?,
+        "submit-job",
+    )?;
     let answer = s.write(|c| scheduler::fail_deployment(c, &id))?;
     Ok(json("Nomad", answer.index, &answer))
 }
@@ -317,7 +336,12 @@ pub(crate) async fn pause(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Answer {
-    authorize(&s, &headers, &deployment_namespace(&s, &id)?, "submit-job")?;
+    authorize(
+        &s,
+        &headers,
+        &written_deployment_namespace(&s, &id)?,
+        "submit-job",
+    )?;
     let request: DeploymentPauseRequest = body(&bytes)?;
     let answer = s.write(|c| scheduler::pause_deployment(c, &id, request.pause))?;
     Ok(json("Nomad", answer.index, &answer))

@@ -1,6 +1,5 @@
-//! Status, nodes and pools, namespaces, ACL policies and tokens, variables.
+//! Status, namespaces, ACL policies and tokens, variables.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -8,11 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use np_nomad::types::{
-    AclPolicy, AclPolicyListStub, AclToken, DriverInfo, Namespace, NodeCpu, NodeDisk, NodeListStub,
-    NodeMemory, NodeResources, Variable, VariableMetadata, is_valid_variable_path,
+    AclPolicy, AclPolicyListStub, AclToken, Namespace, Variable, VariableMetadata,
+    is_valid_variable_path,
 };
 
-use super::super::acl::{authorize, require_management, token};
+use super::super::acl::{authorize, require_acl_management, require_management, token};
 use super::super::{block, json};
 use super::{Q, body};
 use crate::scheduler::ApiError;
@@ -30,65 +29,6 @@ pub(crate) async fn peers(State(s): State<Arc<Shared>>) -> Response {
 
 pub(crate) async fn regions(State(s): State<Arc<Shared>>) -> Response {
     json("Nomad", 0, &[s.config.region.as_str()])
-}
-
-pub(crate) async fn nodes(State(s): State<Arc<Shared>>, Query(q): Query<Q>) -> Answer {
-    let index = block(&s, q.index, q.wait.as_deref()).await;
-    let list: Vec<NodeListStub> = s.read(|c| {
-        c.nodes
-            .iter()
-            .filter(|n| q.prefix.as_deref().is_none_or(|p| n.id.starts_with(p)))
-            .map(|n| NodeListStub {
-                id: n.id.clone(),
-                name: n.name.clone(),
-                address: "127.0.0.1".into(),
-                datacenter: n.datacenter.clone(),
-                node_pool: n.pool.clone(),
-                version: "2.0.5".into(),
-                scheduling_eligibility: "eligible".into(),
-                status: "ready".into(),
-                drivers: Some(BTreeMap::from([
-                    (
-                        "podman".to_owned(),
-                        DriverInfo {
-                            detected: true,
-                            healthy: true,
-                            health_description: "ready".into(),
-                            attributes: None,
-                        },
-                    ),
-                    (
-                        "docker".to_owned(),
-                        DriverInfo {
-                            detected: true,
-                            healthy: true,
-                            health_description: "Healthy".into(),
-                            attributes: None,
-                        },
-                    ),
-                ])),
-                node_resources: (q.resources == Some(true)).then_some(NodeResources {
-                    cpu: NodeCpu {
-                        cpu_shares: n.cpu,
-                        total_cpu_cores: n.cpu / 2000,
-                    },
-                    memory: NodeMemory {
-                        memory_mb: n.memory,
-                    },
-                    disk: NodeDisk { disk_mb: 100_000 },
-                }),
-                create_index: n.create_index,
-                modify_index: n.create_index,
-                ..NodeListStub::default()
-            })
-            .collect()
-    });
-    Ok(json("Nomad", index, &list))
-}
-
-pub(crate) async fn node_pools(State(s): State<Arc<Shared>>) -> Response {
-    let pools: Vec<_> = s.read(|c| c.node_pools.values().cloned().collect());
-    json("Nomad", s.read(|c| c.index), &pools)
 }
 
 pub(crate) async fn namespaces(State(s): State<Arc<Shared>>, Query(q): Query<Q>) -> Answer {
@@ -197,7 +137,7 @@ pub(crate) async fn delete_namespace(
 }
 
 pub(crate) async fn acl_policies(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let list: Vec<AclPolicyListStub> = s.read(|c| {
         c.acl_policies
             .values()
@@ -217,7 +157,7 @@ pub(crate) async fn acl_policy(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let policy = s
         .read(|c| c.acl_policies.get(&name).cloned())
         .ok_or_else(|| ApiError::not_found("ACL policy not found"))?;
@@ -234,7 +174,7 @@ pub(crate) async fn upsert_acl_policy(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let mut policy: AclPolicy = body(&bytes)?;
     if policy.name != name {
         return Err(ApiError::bad_request(
@@ -264,7 +204,7 @@ pub(crate) async fn delete_acl_policy(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let index = s.write(|c| {
         c.acl_policies.remove(&name);
         c.bump()
@@ -280,7 +220,7 @@ fn redacted(token: &AclToken) -> AclToken {
 }
 
 pub(crate) async fn acl_tokens(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let list: Vec<AclToken> = s.read(|c| c.acl_tokens.values().map(redacted).collect());
     Ok(json("Nomad", s.read(|c| c.index), &list))
 }
@@ -290,7 +230,7 @@ pub(crate) async fn create_acl_token(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let mut token: AclToken = body(&bytes)?;
     if !matches!(token.token_type.as_str(), "client" | "management") {
         return Err(ApiError::bad_request(format!(
@@ -328,7 +268,7 @@ pub(crate) async fn acl_token(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let token = s
         .read(|c| c.acl_tokens.get(&id).cloned())
         .ok_or_else(|| ApiError::not_found("ACL token not found"))?;
@@ -363,7 +303,7 @@ pub(crate) async fn delete_acl_token(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    require_management(&s, &headers)?;
+    require_acl_management(&s, &headers)?;
     let index = s.write(|c| {
         c.acl_tokens.remove(&id);
         c.bump()
