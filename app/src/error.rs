@@ -125,7 +125,9 @@ mod ssr {
                 refusal @ DomainError::Upstream { .. } if refusal.is_upstream_refusal() => {
                     Self::Conflict(refusal.to_string())
                 }
-                DomainError::Upstream { service, message } => {
+                DomainError::Upstream {
+                    service, message, ..
+                } => {
                     let request_id = request_id();
                     tracing::warn!(request_id, service, message, "upstream error");
                     Self::Unavailable {

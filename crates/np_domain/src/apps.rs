@@ -86,14 +86,9 @@ fn generate_all(
 /// # Errors
 /// `Upstream` when Nomad is not configured.
 pub async fn nomad_for(services: &Services, tenant: &Tenant) -> Result<Nomad, DomainError> {
-    let nomad = services
-        .upstreams
-        .nomad
-        .as_ref()
-        .ok_or(DomainError::Upstream {
-            service: "nomad",
-            message: "no Nomad is configured for this console".into(),
-        })?;
+    let nomad = services.upstreams.nomad.as_ref().ok_or_else(|| {
+        DomainError::unavailable("nomad", "no Nomad is configured for this console")
+    })?;
     Ok(
         match crate::tenants::nomad_token(&services.db, tenant.id).await? {
             Some(secret) => nomad.with_token(secret.into()),

@@ -37,6 +37,9 @@ pub enum DomainError {
         service: &'static str,
         /// What happened, in the user's terms.
         message: String,
+        /// Whether the upstream refused the request in its own words (and changed nothing), rather than
+        /// failing to answer it (unreachable, slow, overloaded, not configured, unconfirmed).
+        refused: bool,
     },
     /// The caller has done this too often (deploys per minute, open streams); `retry_after` is in seconds.
     #[error("{message}")]
@@ -81,36 +84,42 @@ impl DomainError {
     /// Whether this is an upstream's refusal of the request (its own words, worth showing) rather than an
     /// outage (unreachable, slow, overloaded, not configured).
     pub fn is_upstream_refusal(&self) -> bool {
-        match self {
-            Self::Upstream { message, .. } => ![
-                "unreachable",
-                "in time",
-                "try again",
-                "not configured",
-                "not confirmed",
-                "none is configured",
-            ]
-            .iter()
-            .any(|m| message.contains(m)),
-            _ => false,
+        matches!(self, Self::Upstream { refused: true, .. })
+    }
+
+    /// An upstream that could not serve the request: `message` says what the user can do about it.
+    pub fn unavailable(service: &'static str, message: impl Into<String>) -> Self {
+        Self::Upstream {
+            service,
+            message: message.into(),
+            refused: false,
         }
     }
 
-    /// Turns an upstream failure into what a user can act on: Nomad's own 4xx message (it names the
-    /// problem), `NotFound` for a 404, and otherwise "unavailable" with the transport detail logged here.
+    /// Turns an upstream failure into what a user can act on: `NotFound` for a 404, the upstream's own words
+    /// for a refusal (any other 4xx but 429, and Nomad's uncoded 500 refusals, see [`np_nomad::refusal`]), and
+    /// otherwise "unavailable" with the transport detail logged here.
     pub fn upstream(service: &'static str, error: np_http::Error) -> Self {
-        match &error {
-            np_http::Error::Status { status, .. } if status.as_u16() == 404 => {
-                Self::NotFound("app")
-            }
+        if let np_http::Error::Status { status, .. } = &error
+            && status.as_u16() == 404
+        {
+            return Self::NotFound("app");
+        }
+        let refusal = match &error {
+            _ if service == "nomad" => np_nomad::refusal(&error),
             np_http::Error::Status { status, body, .. }
                 if status.is_client_error() && status.as_u16() != 429 =>
             {
-                Self::Upstream {
-                    service,
-                    message: body.trim().chars().take(2000).collect(),
-                }
+                Some(body.trim().chars().take(2000).collect())
             }
+            _ => None,
+        };
+        match refusal {
+            Some(message) => Self::Upstream {
+                service,
+                message,
+                refused: true,
+            },
             _ => {
                 tracing::warn!(
                     service,
@@ -126,7 +135,7 @@ impl DomainError {
                     }
                     _ => "is unreachable; try again shortly".into(),
                 };
-                Self::Upstream { service, message }
+                Self::unavailable(service, message)
             }
         }
     }

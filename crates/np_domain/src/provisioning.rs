@@ -162,10 +162,10 @@ async fn provision_row(services: &Services, tenant: Tenant) -> Result<Tenant, Do
 
 async fn make_namespace(services: &Services, tenant: &Tenant) -> Result<(), DomainError> {
     let Some(nomad) = services.upstreams.nomad.as_ref() else {
-        return Err(DomainError::Upstream {
-            service: "nomad",
-            message: "no Nomad is configured for this console".into(),
-        });
+        return Err(DomainError::unavailable(
+            "nomad",
+            "no Nomad is configured for this console",
+        ));
     };
     let context = tenant.context(&services.platform)?;
     let mut drivers: Vec<String> = context

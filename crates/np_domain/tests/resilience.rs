@@ -112,7 +112,7 @@ async fn an_unreachable_nomad_refuses_the_deploy_and_leaves_nothing_half_done(po
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, DomainError::Upstream { service: "nomad", message } if message.contains("unreachable")),
+        matches!(&err, DomainError::Upstream { service: "nomad", message, .. } if message.contains("unreachable")),
         "{err}"
     );
     assert!(!err.is_upstream_refusal(), "an outage, not Nomad's refusal");
@@ -379,5 +379,37 @@ async fn a_double_submit_is_recorded_and_sent_once(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(intents, 5);
+    assert_eq!(open_intents(&services.db).await, 0);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn nomads_uncoded_refusal_is_shown_as_a_refusal_and_recorded_failed(pool: PgPool) {
+    let (services, sim, admin) = setup(pool, Duration::from_secs(5)).await;
+    // The tenant's namespace disappears behind the console's back: Nomad refuses the job with an uncoded
+    // error, which its HTTP layer answers with 500 (`errCodeFromHandler` in `command/agent/http.go`).
+    let nomad = Nomad::new(NomadConfig::new(sim.nomad_url().parse().unwrap())).unwrap();
+    nomad
+        .namespaces()
+        .delete("acme", &np_nomad::WriteOptions::default())
+        .await
+        .unwrap();
+    let err = deploy(&services, &admin, "web", "nginx:1.27", None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_upstream_refusal(),
+        "Nomad's refusal, not an outage: {err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "nomad: job \"acme--web\" is in nonexistent namespace \"acme\""
+    );
+    let states = deploy_states(&services.db, "web").await;
+    assert_eq!(states.len(), 1);
+    assert_eq!(
+        states[0].0, "failed",
+        "certainly not applied: not left unknown"
+    );
+    assert_eq!(results(&services.db, "web").await, ["failure"]);
     assert_eq!(open_intents(&services.db).await, 0);
 }

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod namespaces;
 pub mod nodes;
 mod options;
+mod refusal;
 pub mod status;
 pub mod variables;
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use options::{QueryMeta, QueryOptions, WriteMeta, WriteOptions};
+pub use refusal::refusal;
 
 use crate::Error;
 

@@ -11,7 +11,7 @@ mod client;
 #[cfg(feature = "client")]
 pub use client::{
     Nomad, NomadConfig, QueryMeta, QueryOptions, WriteMeta, WriteOptions, acl, allocations,
-    deployments, evaluations, events, jobs, namespaces, nodes, status, variables,
+    deployments, evaluations, events, jobs, namespaces, nodes, refusal, status, variables,
 };
 #[cfg(feature = "client")]
 pub use np_http::Error;

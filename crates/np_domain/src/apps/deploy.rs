@@ -223,14 +223,15 @@ struct Submission<'a> {
 
 /// Whether a failed register call may nonetheless have been applied: Nomad may commit a write and then time
 /// out, fail (a leader lost after the commit) or break the connection. A refused connection, a 4xx, a 429
-/// (refused before any work) and an index conflict were certainly not applied.
+/// (refused before any work) and Nomad's uncoded refusals (a 500 naming an invalid job, an unknown namespace, an
+/// index conflict: [`np_nomad::refusal`]) were certainly not applied.
 fn ambiguous(error: &np_http::Error) -> bool {
     match error {
         np_http::Error::Timeout { .. }
         | np_http::Error::Transport { .. }
         | np_http::Error::Decode { .. } => true,
-        np_http::Error::Status { status, body, .. } => {
-            status.is_server_error() && !body.contains("job modify index")
+        np_http::Error::Status { status, .. } => {
+            status.is_server_error() && np_nomad::refusal(error).is_none()
         }
         np_http::Error::Connect { .. } | np_http::Error::Request { .. } => false,
     }
@@ -404,10 +405,7 @@ async fn deploy_one(
                 .bind(&message)
                 .execute(&services.db)
                 .await?;
-            Err(DomainError::Upstream {
-                service: "nomad",
-                message,
-            })
+            Err(DomainError::unavailable("nomad", message))
         }
         Err(e) => {
             let error = DomainError::upstream("nomad", e);

@@ -63,15 +63,12 @@ pub async fn search_logs(
         .authorize(&services.db, tenant, Action::ReadLogs)
         .await?;
     let job_id = job_id(&tenant, app)?;
-    let o2 = services
-        .upstreams
-        .openobserve
-        .as_ref()
-        .ok_or(DomainError::Upstream {
-            service: "openobserve",
-            message: "log history needs OpenObserve, and none is configured for this console"
-                .into(),
-        })?;
+    let o2 = services.upstreams.openobserve.as_ref().ok_or_else(|| {
+        DomainError::unavailable(
+            "openobserve",
+            "log history needs OpenObserve, and none is configured for this console",
+        )
+    })?;
     let log_stream = match search.stream.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(stream) => Some(match crate::apps::log_type(Some(stream))? {

@@ -21,14 +21,9 @@ pub async fn services_view(
 ) -> Result<ServicesView, DomainError> {
     let (tenant, nomad, job_id) =
         open_app(services, caller, tenant_slug, app, Action::View).await?;
-    let consul = services
-        .upstreams
-        .consul
-        .as_ref()
-        .ok_or(DomainError::Upstream {
-            service: "consul",
-            message: "no Consul is configured for this console".into(),
-        })?;
+    let consul = services.upstreams.consul.as_ref().ok_or_else(|| {
+        DomainError::unavailable("consul", "no Consul is configured for this console")
+    })?;
     let job = tenant_job(&nomad, &tenant, &job_id).await?;
     let mut names: Vec<String> = Vec::new();
     for group in job.task_groups.iter().flatten() {
