@@ -254,3 +254,24 @@ async fn a_rollout_nobody_watches_gets_its_outcome_with_nomads_time(pool: PgPool
             .unwrap();
     assert_eq!(records, 1);
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn instances_nomad_cannot_place_are_shown_pending(pool: PgPool) {
+    let (services, _sim, admin) = setup(pool).await;
+    // More memory per instance than any node has: Nomad queues both instances (the evaluation's
+    // QueuedAllocations, which the job summary reports as Queued).
+    let text = format!(
+        r#"{{"name":"web","image":"nginx:1.27","replicas":{{"count":2,"max":3}},"resources":{{"cpu":200,"memory":9000}},{FAST}}}"#
+    );
+    np_domain::apps::deploy(&services, &admin, "acme", &input(&text))
+        .await
+        .unwrap();
+    let status = np_domain::apps::status(&services, &admin, "acme", "web")
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.desired, status.running, status.pending),
+        (2, 0, 2),
+        "{status:?}"
+    );
+}

@@ -23,7 +23,8 @@ pub use alloc::{
     AllocDeploymentStatus, AllocResourceUsage, AllocRestartRequest, AllocStopResponse,
     AllocatedCpu, AllocatedMemory, AllocatedResources, AllocatedSharedResources,
     AllocatedTaskResources, Allocation, AllocationListStub, AllocationMetric, CpuStats,
-    MemoryStats, PortMapping, ResourceUsage, TaskEvent, TaskResourceUsage, TaskState,
+    DesiredTransition, MemoryStats, PortMapping, ResourceUsage, TaskEvent, TaskResourceUsage,
+    TaskState,
 };
 pub use constraint::{Affinity, Constraint, Spread};
 pub use deployment::{

@@ -102,6 +102,19 @@ pub(crate) fn group_update(job: &Job, group: &TaskGroup) -> UpdateStrategy {
 
 /// Creates an evaluation for the job and runs it now.
 pub(crate) fn evaluate(cluster: &mut Cluster, key: &JobKey, triggered_by: &str) -> Evaluation {
+    evaluate_for(cluster, key, triggered_by, None)
+}
+
+/// An evaluation processed at once, as Nomad's worker does (`nomad/worker.go`, `setStatus` in
+/// `scheduler/util.go`): it records the job's modify index at creation, the snapshot it was scheduled from,
+/// the deployment it worked on (given for the deployment watcher's evaluations, otherwise the job's active
+/// deployment) and how many allocations per group it could not place.
+pub(crate) fn evaluate_for(
+    cluster: &mut Cluster,
+    key: &JobKey,
+    triggered_by: &str,
+    deployment_id: Option<&str>,
+) -> Evaluation {
     let index = cluster.bump();
     let job = cluster.jobs.get(key).map(|r| r.current().clone());
     let now = now_nanos();
@@ -115,6 +128,11 @@ pub(crate) fn evaluate(cluster: &mut Cluster, key: &JobKey, triggered_by: &str) 
         triggered_by: triggered_by.into(),
         namespace: key.namespace.clone(),
         job_id: key.id.clone(),
+        deployment_id: deployment_id.unwrap_or_default().to_owned(),
+        job_modify_index: job
+            .as_ref()
+            .and_then(|j| j.job_modify_index)
+            .unwrap_or_default(),
         status: "pending".into(),
         create_index: index,
         modify_index: index,
@@ -131,14 +149,22 @@ pub(crate) fn evaluate(cluster: &mut Cluster, key: &JobKey, triggered_by: &str) 
         serde_json::json!({"Evaluation": eval}),
     );
     cluster.evals.insert(eval.id.clone(), eval.clone());
+    let snapshot = cluster.index;
     if !placement::reconcile(cluster, key, Some(&eval.id)) {
         cluster.dirty.insert(key.clone());
     }
+    let worked_on = deployment_id
+        .map(str::to_owned)
+        .or_else(|| placement::current_deployment(cluster, key).map(|d| d.id));
+    let queued = cluster.jobs.get(key).map(|r| r.queued.clone());
     let index = cluster.bump();
     if let Some(stored) = cluster.evals.get_mut(&eval.id) {
         stored.status = "complete".into();
         stored.modify_index = index;
         stored.modify_time = now_nanos();
+        stored.snapshot_index = snapshot;
+        stored.deployment_id = worked_on.unwrap_or_default();
+        stored.queued_allocations = queued;
         eval = stored.clone();
     }
     cluster.emit(

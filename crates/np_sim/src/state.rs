@@ -76,6 +76,8 @@ pub(crate) struct JobRecord {
     pub submissions: BTreeMap<u64, JobSubmission>,
     /// Scaling events per group, newest first.
     pub scaling_events: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Allocations per group the last evaluation could not place (the summary's `Queued`).
+    pub queued: BTreeMap<String, i64>,
 }
 
 impl JobRecord {

@@ -42,6 +42,8 @@ pub struct Allocation {
     pub desired_status: String,
     /// Why.
     pub desired_description: String,
+    /// What the scheduler is asked to do with it next (`api.DesiredTransition`).
+    pub desired_transition: DesiredTransition,
     /// `pending`, `running`, `complete`, `failed`, `lost` or `unknown`.
     pub client_status: String,
     /// Why.
@@ -74,6 +76,20 @@ pub struct Allocation {
     pub modify_time: i64,
     /// The job version it runs.
     pub job_version: u64,
+}
+
+/// What the scheduler is asked to do with an allocation next (`api.DesiredTransition`); `None` is "no".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DesiredTransition {
+    /// Move it to another node (an operator's stop, a drain).
+    pub migrate: Option<bool>,
+    /// Replace it even though it is not failed.
+    pub reschedule: Option<bool>,
+    /// Replace it now, ignoring the reschedule policy.
+    pub force_reschedule: Option<bool>,
+    /// Skip the shutdown delay when stopping it.
+    pub no_shutdown_delay: Option<bool>,
 }
 
 /// An allocation in a list (`api.AllocationListStub`).

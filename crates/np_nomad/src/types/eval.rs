@@ -50,6 +50,10 @@ pub struct Evaluation {
     pub class_eligibility: Option<BTreeMap<String, bool>>,
     /// Allocations queued per group.
     pub queued_allocations: Option<BTreeMap<String, i64>>,
+    /// The job's `JobModifyIndex` when the evaluation was created.
+    pub job_modify_index: u64,
+    /// The Raft index of the state snapshot the scheduler worked from.
+    pub snapshot_index: u64,
     /// Raft index.
     pub create_index: u64,
     /// Raft index.

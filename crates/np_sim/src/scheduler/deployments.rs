@@ -1,7 +1,7 @@
 //! The deployment watcher: counts healthy and unhealthy allocations, promotes canaries automatically, ends
 //! deployments in success or failure, and rolls back to the last stable version on failure with auto-revert.
 
-use super::evaluate;
+use super::evaluate_for;
 use super::register::store_version;
 use crate::diff::same_spec;
 use crate::state::{Cluster, JobKey, rfc3339};
@@ -210,12 +210,12 @@ pub(crate) fn watch(cluster: &mut Cluster, now: i64) {
                 "Failed due to unhealthy allocations",
                 auto_revert,
             );
-            evaluate(cluster, &key, "deployment-watcher");
+            evaluate_for(cluster, &key, "deployment-watcher", Some(&id));
             continue;
         }
         if cluster.progress_by.get(&id).is_some_and(|by| now > *by) {
             fail(cluster, &id, "Failed due to progress deadline", auto_revert);
-            evaluate(cluster, &key, "deployment-watcher");
+            evaluate_for(cluster, &key, "deployment-watcher", Some(&id));
             continue;
         }
 

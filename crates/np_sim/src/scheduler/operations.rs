@@ -7,7 +7,7 @@ use np_nomad::types::{
 };
 
 use super::register::store_version;
-use super::{ApiError, deployments, evaluate, placement};
+use super::{ApiError, deployments, evaluate, evaluate_for};
 use crate::state::{Cluster, JobKey, now_nanos};
 
 fn version_not_found(key: &JobKey, version: u64) -> ApiError {
@@ -164,7 +164,7 @@ fn deployment_answer(
     id: &str,
     eval_for: &JobKey,
 ) -> DeploymentUpdateResponse {
-    let eval = evaluate(cluster, eval_for, "deployment-watcher");
+    let eval = evaluate_for(cluster, eval_for, "deployment-watcher", Some(id));
     let modify = cluster
         .deployments
         .get(id)
@@ -310,17 +310,19 @@ pub(crate) fn pause_deployment(
     Ok(deployment_answer(cluster, id, &key))
 }
 
-/// `POST /v1/allocation/:id/stop`: stops it; the scheduler places a replacement.
+/// `POST /v1/allocation/:id/stop`: asks for its migration (`Alloc.Stop` in `nomad/alloc_endpoint.go` sets
+/// `DesiredTransition.Migrate`); the evaluation stops it as "alloc is being migrated" and places a
+/// replacement that names it as its previous allocation.
 pub(crate) fn stop_alloc(cluster: &mut Cluster, id: &str) -> Result<AllocStopResponse, ApiError> {
     let record = cluster
         .allocs
         .get(id)
         .ok_or_else(|| ApiError::not_found("alloc not found"))?;
     let key = JobKey::new(&record.alloc.namespace, &record.alloc.job_id);
-    placement::request_stop(cluster, id, "alloc was stopped by the user");
+    let index = cluster.bump();
     if let Some(record) = cluster.allocs.get_mut(id) {
-        // The stopped allocation is migrated: its replacement must be placed, not counted as still running.
-        record.alloc.desired_description = "alloc was stopped by the user".into();
+        record.alloc.desired_transition.migrate = Some(true);
+        record.alloc.modify_index = index;
     }
     let eval = evaluate(cluster, &key, "alloc-stop");
     Ok(AllocStopResponse {

@@ -283,6 +283,9 @@ fn place(cluster: &mut Cluster, p: &Placement<'_>) -> Result<String, Box<Allocat
 }
 
 /// Asks an allocation to stop (its tasks are killed on the next ticks).
+/// The description of an allocation stopped to be moved (`StatusAllocMigrating` in `scheduler/structs/const.go`).
+const MIGRATING: &str = "alloc is being migrated";
+
 pub(crate) fn request_stop(cluster: &mut Cluster, alloc_id: &str, description: &str) {
     let index = cluster.bump();
     let now = now_nanos();
@@ -325,6 +328,12 @@ fn job_allocs(cluster: &Cluster, key: &JobKey) -> Vec<String> {
         .filter(|a| a.alloc.job_id == key.id && a.alloc.namespace == key.namespace)
         .map(|a| a.alloc.id.clone())
         .collect()
+}
+
+/// The job's active deployment for its current version, if any.
+pub(crate) fn current_deployment(cluster: &Cluster, key: &JobKey) -> Option<Deployment> {
+    let version = cluster.jobs.get(key)?.current().version.unwrap_or(0);
+    active_deployment(cluster, key).filter(|d| d.job_version == version)
 }
 
 fn active_deployment(cluster: &Cluster, key: &JobKey) -> Option<Deployment> {
@@ -484,7 +493,7 @@ fn record_failure(
 }
 
 /// Completes the job's blocked evaluations once everything is placed.
-fn unblock(cluster: &mut Cluster, key: &JobKey) {
+fn unblock(cluster: &mut Cluster, key: &JobKey, queued: &BTreeMap<String, i64>) {
     let blocked: Vec<String> = cluster
         .evals
         .values()
@@ -496,6 +505,7 @@ fn unblock(cluster: &mut Cluster, key: &JobKey) {
         if let Some(e) = cluster.evals.get_mut(&id) {
             e.status = "complete".into();
             e.status_description = "evaluation unblocked".into();
+            e.queued_allocations = Some(queued.clone());
             e.modify_index = index;
             let payload = serde_json::json!({"Evaluation": e});
             cluster.emit(
@@ -551,6 +561,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
     };
     let alloc_ids = job_allocs(cluster, key);
     if job.stop == Some(true) {
+        if let Some(record) = cluster.jobs.get_mut(key) {
+            record.queued.clear();
+        }
         cancel_deployments(cluster, key, "Cancelled because job is stopped");
         for id in &alloc_ids {
             request_stop(cluster, id, "alloc not needed due to job update");
@@ -559,6 +572,11 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
     }
     let version = job.version.unwrap_or(0);
     stop_unneeded_canaries(cluster, key, version);
+    for id in &alloc_ids {
+        if cluster.allocs[id].alloc.desired_transition.migrate == Some(true) {
+            request_stop(cluster, id, MIGRATING);
+        }
+    }
     let alloc_ids = job_allocs(cluster, key);
     let groups = job.task_groups.clone().unwrap_or_default();
     let live = |c: &Cluster, id: &String| {
@@ -648,8 +666,11 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
     let halted = deployment_halted(cluster, key, version);
     let mut settled = deployment.is_none();
     let mut failed_any = false;
+    // What could not be placed per group (Nomad's `QueuedAllocations`, the summary's `Queued`).
+    let mut queued: BTreeMap<String, i64> = BTreeMap::new();
     for group in &groups {
         let name = group.name.clone().unwrap_or_default();
+        queued.insert(name.clone(), 0);
         let count = group.count.unwrap_or(1).max(0) as usize;
         let ids = job_allocs(cluster, key);
         let in_group = |c: &Cluster, id: &String| c.allocs[id].alloc.task_group == name;
@@ -695,6 +716,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
                     Ok(_) => placed += 1,
                     Err(metric) => {
                         record_failure(cluster, key, eval_id, &name, metric);
+                        queued.insert(name.clone(), state.desired_canaries - placed);
                         failed_any = true;
                         break;
                     }
@@ -720,15 +742,25 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             missing = missing.saturating_sub(1);
             settled = false;
         }
+        // A replacement names what it replaces: a migrated allocation first, then a failed one.
+        let unreplaced = |c: &Cluster, id: &String| {
+            let a = &c.allocs[id];
+            a.alloc.task_group == name && a.alloc.next_allocation.is_empty()
+        };
         let previous_failed: Vec<String> = ids
             .iter()
             .filter(|id| {
                 let a = &cluster.allocs[*id];
-                a.alloc.task_group == name
-                    && a.alloc.client_status == "failed"
-                    && a.alloc.next_allocation.is_empty()
-                    && a.alloc.desired_status == "run"
+                unreplaced(cluster, id)
+                    && a.alloc.desired_status == "stop"
+                    && a.alloc.desired_description == MIGRATING
             })
+            .chain(ids.iter().filter(|id| {
+                let a = &cluster.allocs[*id];
+                unreplaced(cluster, id)
+                    && a.alloc.client_status == "failed"
+                    && a.alloc.desired_status == "run"
+            }))
             .cloned()
             .collect();
         let mut placed_new = 0;
@@ -737,6 +769,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
                 Ok(_) => placed_new += 1,
                 Err(metric) => {
                     record_failure(cluster, key, eval_id, &name, metric);
+                    queued.insert(name.clone(), (missing - placed_new) as i64);
                     failed_any = true;
                     break;
                 }
@@ -775,6 +808,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
                 }
                 Err(metric) => {
                     record_failure(cluster, key, eval_id, &name, metric);
+                    queued.insert(name.clone(), (count - current) as i64);
                     failed_any = true;
                     break;
                 }
@@ -810,8 +844,11 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             settled = false;
         }
     }
+    if let Some(record) = cluster.jobs.get_mut(key) {
+        record.queued = queued.clone();
+    }
     if !failed_any {
-        unblock(cluster, key);
+        unblock(cluster, key, &queued);
     } else {
         settled = false;
     }

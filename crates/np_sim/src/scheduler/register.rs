@@ -217,6 +217,7 @@ pub(crate) fn store_version(
             versions: Vec::new(),
             submissions: BTreeMap::new(),
             scaling_events: BTreeMap::new(),
+            queued: BTreeMap::new(),
         });
     record.versions.push(job.clone());
     if record.versions.len() > TRACKED_VERSIONS {

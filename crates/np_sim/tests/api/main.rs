@@ -1,6 +1,7 @@
 //! The simulator driven only through its HTTP APIs, with the console's own clients.
 
 mod consul;
+mod evaluations;
 mod faults;
 mod generated;
 mod nodes_acl;

@@ -33,9 +33,16 @@ pub(crate) fn summary_of(cluster: &Cluster, key: &JobKey, allocs: &[&AllocRecord
     let mut summary: BTreeMap<String, TaskGroupSummary> = BTreeMap::new();
     if let Some(record) = cluster.jobs.get(key) {
         for group in record.current().task_groups.iter().flatten() {
+            let name = group.name.clone().unwrap_or_default();
+            // Queued is what the last evaluation could not place (`nestedUpsertEval` in
+            // `nomad/state/state_store.go` copies an evaluation's QueuedAllocations into the summary).
+            let queued = record.queued.get(&name).copied().unwrap_or_default();
             summary.insert(
-                group.name.clone().unwrap_or_default(),
-                TaskGroupSummary::default(),
+                name,
+                TaskGroupSummary {
+                    queued,
+                    ..TaskGroupSummary::default()
+                },
             );
         }
     }
