@@ -26,14 +26,17 @@ impl EventLog {
         self.batches.push_back(batch);
     }
 
-    /// Batches after `index` still in the buffer. As in Nomad, an index that has left the buffer resumes at
-    /// the oldest batch kept.
-    pub fn since(&self, index: u64) -> Vec<Arc<EventBatch>> {
-        self.batches
+    /// Where a subscription from `index` starts (`StartAtClosest` in `nomad/stream/event_buffer.go`): at the
+    /// batch of that index, or the first after it; an index older than the buffer starts at the oldest batch
+    /// kept, one newer than every batch at the newest. Index 0 replays the whole buffer
+    /// (`EventBroker.Subscribe` in `nomad/stream/event_broker.go`).
+    pub fn from(&self, index: u64) -> Vec<Arc<EventBatch>> {
+        let start = self
+            .batches
             .iter()
-            .filter(|b| b.index > index)
-            .cloned()
-            .collect()
+            .position(|b| b.index >= index)
+            .unwrap_or(self.batches.len().saturating_sub(1));
+        self.batches.iter().skip(start).cloned().collect()
     }
 }
 
@@ -50,8 +53,11 @@ mod tests {
                 events: Vec::new(),
             }));
         }
-        let indexes: Vec<_> = log.since(0).iter().map(|b| b.index).collect();
-        assert_eq!(indexes, [6, 7]);
-        assert_eq!(log.since(6).len(), 1);
+        let indexes = |from: u64| -> Vec<u64> { log.from(from).iter().map(|b| b.index).collect() };
+        assert_eq!(indexes(0), [6, 7], "0 replays what is kept");
+        assert_eq!(indexes(5), [6, 7], "a lost index starts at the oldest kept");
+        assert_eq!(indexes(6), [6, 7], "the index asked for is included");
+        assert_eq!(indexes(7), [7]);
+        assert_eq!(indexes(9), [7], "past the newest: the newest");
     }
 }

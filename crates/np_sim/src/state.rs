@@ -405,8 +405,10 @@ impl Shared {
         let events = std::mem::take(&mut cluster.pending_events);
         let logs = std::mem::take(&mut cluster.log_appended);
         let index = cluster.index;
-        if !events.is_empty() {
-            let batch = Arc::new(EventBatch { index, events });
+        // Each index is one Raft apply, and Nomad publishes one batch per apply, all its events sharing the
+        // batch's index (`eventsFromChanges` in `nomad/state/events.go`).
+        for batch in batches_by_index(events) {
+            let batch = Arc::new(batch);
             cluster.events.push(Arc::clone(&batch));
             let _ = self.events_tx.send(batch);
         }
@@ -507,4 +509,19 @@ mod tests {
             "2024-02-29T00:00:00.000000000Z"
         );
     }
+}
+
+/// Events in emission order, grouped into one batch per index.
+fn batches_by_index(events: Vec<Event>) -> Vec<EventBatch> {
+    let mut batches: Vec<EventBatch> = Vec::new();
+    for event in events {
+        match batches.last_mut() {
+            Some(batch) if batch.index == event.index => batch.events.push(event),
+            _ => batches.push(EventBatch {
+                index: event.index,
+                events: vec![event],
+            }),
+        }
+    }
+    batches
 }

@@ -36,6 +36,10 @@ struct LogCursor {
     plain: bool,
     changes: watch::Receiver<u64>,
     heartbeat: Duration,
+    /// When the next heartbeat is due, unless data goes out first. Nomad's framer ticks at a fixed rate and
+    /// sends a heartbeat on a tick with nothing else to send (`client/fs_endpoint.go`, `streamHeartbeatRate`
+    /// 1 s): output of other allocations does not delay it.
+    next_beat: tokio::time::Instant,
     done: bool,
 }
 
@@ -82,15 +86,20 @@ impl LogCursor {
             let (data, alive) = self.read_new();
             if !data.is_empty() {
                 let chunk = self.encode(&data);
+                self.next_beat = tokio::time::Instant::now() + self.heartbeat;
                 return Some((Ok(chunk), self));
             }
             if !self.follow || !alive {
                 return None;
             }
-            let heartbeat = tokio::time::sleep(self.heartbeat);
             tokio::select! {
                 changed = self.changes.changed() => if changed.is_err() { self.done = true; },
-                () = heartbeat => if !self.plain { return Some((Ok(Bytes::from_static(b"{}")), self)); },
+                () = tokio::time::sleep_until(self.next_beat) => {
+                    self.next_beat += self.heartbeat;
+                    if !self.plain {
+                        return Some((Ok(Bytes::from_static(b"{}")), self));
+                    }
+                }
             }
         }
     }
@@ -161,6 +170,7 @@ pub(crate) async fn logs(
         plain,
         changes: s.logs_watch(),
         heartbeat: s.config.log_heartbeat,
+        next_beat: tokio::time::Instant::now() + s.config.log_heartbeat,
         done: false,
     };
     let content_type = if plain {
@@ -198,6 +208,10 @@ struct EventCursor {
     live: broadcast::Receiver<Arc<EventBatch>>,
     last: u64,
     heartbeat: Duration,
+    /// Nomad greets a subscriber with a heartbeat, then sends one on a fixed 30 s ticker whatever else is
+    /// sent (`NewJsonStream` in `nomad/stream/ndjson.go`, started by `nomad/event_endpoint.go`).
+    greeted: bool,
+    next_beat: tokio::time::Instant,
 }
 
 impl EventCursor {
@@ -224,6 +238,10 @@ impl EventCursor {
     }
 
     async fn next(mut self) -> Option<(Result<Bytes, std::io::Error>, Self)> {
+        if !self.greeted {
+            self.greeted = true;
+            return Some((Ok(Bytes::from_static(b"{}\n")), self));
+        }
         while let Some(batch) = self.backlog.pop_front() {
             self.last = batch.index;
             if let Some(selected) = self.select(&batch) {
@@ -231,7 +249,6 @@ impl EventCursor {
             }
         }
         loop {
-            let heartbeat = tokio::time::sleep(self.heartbeat);
             tokio::select! {
                 received = self.live.recv() => match received {
                     Ok(batch) if batch.index > self.last => {
@@ -243,7 +260,10 @@ impl EventCursor {
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
-                () = heartbeat => return Some((Ok(Bytes::from_static(b"{}\n")), self)),
+                () = tokio::time::sleep_until(self.next_beat) => {
+                    self.next_beat += self.heartbeat;
+                    return Some((Ok(Bytes::from_static(b"{}\n")), self));
+                }
             }
         }
     }
@@ -284,17 +304,13 @@ pub(crate) async fn events(
     let index: u64 = param(&params, "index")
         .and_then(|i| i.parse().ok())
         .unwrap_or(0);
-    let live = s.subscribe_events();
-    let backlog = if index > 0 {
-        s.read(|c| c.events.since(index)).into()
-    } else {
-        Default::default()
-    };
-    let last = if index > 0 {
-        index
-    } else {
-        s.read(|c| c.index)
-    };
+    // Subscribed and read under one lock, so no batch falls between the buffer and the live feed.
+    let (live, backlog, last) = s.read(|c| {
+        let live = s.subscribe_events();
+        let backlog: std::collections::VecDeque<_> = c.events.from(index).into();
+        let last = backlog.back().map_or(c.index, |b| b.index);
+        (live, backlog, last)
+    });
     let cursor = EventCursor {
         topics,
         namespace,
@@ -302,6 +318,8 @@ pub(crate) async fn events(
         live,
         last,
         heartbeat: s.config.event_heartbeat,
+        greeted: false,
+        next_beat: tokio::time::Instant::now() + s.config.event_heartbeat,
     };
     let body = stream_body(futures::stream::unfold(cursor, EventCursor::next));
     Ok(([("content-type", "application/json")], body).into_response())

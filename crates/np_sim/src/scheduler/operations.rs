@@ -323,6 +323,16 @@ pub(crate) fn stop_alloc(cluster: &mut Cluster, id: &str) -> Result<AllocStopRes
     if let Some(record) = cluster.allocs.get_mut(id) {
         record.alloc.desired_transition.migrate = Some(true);
         record.alloc.modify_index = index;
+        let payload = serde_json::json!({"Allocation": record.alloc});
+        let filter = vec![key.id.clone(), record.alloc.deployment_id.clone()];
+        cluster.emit(
+            "Allocation",
+            "AllocationUpdateDesiredStatus",
+            id,
+            &key.namespace,
+            filter,
+            payload,
+        );
     }
     let eval = evaluate(cluster, &key, "alloc-stop");
     Ok(AllocStopResponse {

@@ -310,10 +310,11 @@ pub(crate) fn request_stop(cluster: &mut Cluster, alloc_id: &str, description: &
         record.alloc.job_id.clone(),
         record.alloc.deployment_id.clone(),
     );
+    // The scheduler stops allocations through its plan (`nomad/state/events.go`).
     let payload = serde_json::json!({"Allocation": record.alloc});
     cluster.emit(
         "Allocation",
-        "AllocationUpdateDesiredStatus",
+        "PlanResult",
         alloc_id,
         &ns,
         vec![job, dep],
@@ -434,9 +435,11 @@ fn create_deployment(
         modify_time: now,
         ..Deployment::default()
     };
+    // Created by the scheduler's plan, so its first event is the plan's (`ApplyPlanResultsRequestType` in
+    // `nomad/state/events.go`).
     cluster.emit(
         "Deployment",
-        "DeploymentStatusUpdate",
+        "PlanResult",
         &deployment.id,
         &key.namespace,
         vec![key.id.clone()],

@@ -2,6 +2,7 @@
 
 mod consul;
 mod evaluations;
+mod events;
 mod faults;
 mod generated;
 mod nodes_acl;

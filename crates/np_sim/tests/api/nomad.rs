@@ -627,11 +627,13 @@ async fn the_event_stream_reports_the_deployment_and_resumes_from_an_index() {
     }
     let mut resumed = client
         .events()
-        .stream(&[Topic::new("Deployment", "*")], successful_at - 1, &ns())
+        .stream(&[Topic::new("Deployment", "*")], successful_at, &ns())
         .await
         .unwrap();
-    let batch = resumed.next_batch().await.unwrap().unwrap();
-    assert_eq!(batch.index, successful_at);
+    let mut batch = resumed.next_batch().await.unwrap().unwrap();
+    assert!(batch.is_heartbeat(), "Nomad greets with a heartbeat");
+    batch = resumed.next_batch().await.unwrap().unwrap();
+    assert_eq!(batch.index, successful_at, "resuming at K includes K");
     assert!(
         client
             .events()
