@@ -493,6 +493,21 @@ impl Drop for ConnectionGuard {
     }
 }
 
+/// Events in emission order, grouped into one batch per index.
+fn batches_by_index(events: Vec<Event>) -> Vec<EventBatch> {
+    let mut batches: Vec<EventBatch> = Vec::new();
+    for event in events {
+        match batches.last_mut() {
+            Some(batch) if batch.index == event.index => batch.events.push(event),
+            _ => batches.push(EventBatch {
+                index: event.index,
+                events: vec![event],
+            }),
+        }
+    }
+    batches
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,19 +524,4 @@ mod tests {
             "2024-02-29T00:00:00.000000000Z"
         );
     }
-}
-
-/// Events in emission order, grouped into one batch per index.
-fn batches_by_index(events: Vec<Event>) -> Vec<EventBatch> {
-    let mut batches: Vec<EventBatch> = Vec::new();
-    for event in events {
-        match batches.last_mut() {
-            Some(batch) if batch.index == event.index => batch.events.push(event),
-            _ => batches.push(EventBatch {
-                index: event.index,
-                events: vec![event],
-            }),
-        }
-    }
-    batches
 }
