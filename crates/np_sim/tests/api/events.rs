@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use np_nomad::QueryOptions;
-use np_nomad::events::Topic;
 use np_nomad::types::EventBatch;
 
 use crate::support::*;
