@@ -1,149 +1,57 @@
-//! Job diffs in Nomad's shape (`structs.JobDiff`): scalar fields, nested objects flattened into fields,
-//! groups and tasks matched by name, and whether a task change replaces allocations.
+//! Job diffs in Nomad's shape (`nomad/structs/diff.go`, contextual as the plan and version endpoints ask for
+//! them): each level's primitive fields, nested objects named by member (a task's `Config` fields by their own
+//! keys, `image`), every group and task listed (unchanged ones as `None`), the scheduler's annotations
+//! (`scheduler/annotate.go`), and whether a change replaces allocations.
 
-use std::collections::BTreeMap;
+mod flat;
 
 use np_nomad::types::{
     FieldDiff, Job, JobDiff, ObjectDiff, Task, TaskDiff, TaskGroup, TaskGroupDiff,
 };
 use serde_json::Value;
 
-/// Fields Nomad sets itself; they never count as changes.
-const SERVER_FIELDS: &[&str] = &[
-    "Stop",
-    "ParentID",
+use flat::{Object, field_diffs, flatten_all, nested, primitives};
+
+/// Job members Nomad leaves out of its diff (`Job.Diff`), and those the simulator sets itself.
+const JOB_FILTER: &[&str] = &[
+    "ID",
     "Status",
     "StatusDescription",
-    "Stable",
     "Version",
-    "SubmitTime",
+    "Stable",
     "CreateIndex",
     "ModifyIndex",
     "JobModifyIndex",
+    "Update",
+    "SubmitTime",
+    "NomadTokenID",
+    "VaultToken",
+    "TaskGroups",
+    "Stop",
+    "ParentID",
     "VersionTag",
     "Region",
     "Namespace",
 ];
 
-fn to_object<T: serde::Serialize>(value: &T) -> serde_json::Map<String, Value> {
+fn to_object<T: serde::Serialize>(value: &T) -> Object {
     match serde_json::to_value(value) {
         Ok(Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
+        _ => Object::new(),
     }
-}
-
-fn scalar(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null => Some(String::new()),
-        _ => None,
-    }
-}
-
-fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}[{k}]")
-                };
-                flatten_into(&key, v, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                flatten_into(&format!("{prefix}[{i}]"), v, out);
-            }
-        }
-        other => {
-            out.insert(prefix.to_owned(), scalar(other).unwrap_or_default());
-        }
-    }
-}
-
-fn kind(old: bool, new: bool) -> &'static str {
-    match (old, new) {
-        (false, true) => "Added",
-        (true, false) => "Deleted",
-        _ => "Edited",
-    }
-}
-
-fn field_diffs(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<FieldDiff> {
-    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let (o, n) = (old.get(name), new.get(name));
-            if o == n {
-                return None;
-            }
-            Some(FieldDiff {
-                diff_type: kind(o.is_some(), n.is_some()).into(),
-                name: name.clone(),
-                old: o.cloned().unwrap_or_default(),
-                new: n.cloned().unwrap_or_default(),
-                annotations: None,
-            })
-        })
-        .collect()
-}
-
-/// Diffs two objects: scalar members become fields; structured members become flattened object diffs;
-/// members in `skip` are left to the caller.
-fn members(
-    old: &serde_json::Map<String, Value>,
-    new: &serde_json::Map<String, Value>,
-    skip: &[&str],
-) -> (Vec<FieldDiff>, Vec<ObjectDiff>) {
-    let mut old_scalars = BTreeMap::new();
-    let mut new_scalars = BTreeMap::new();
-    let mut objects = Vec::new();
-    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    for key in keys {
-        if skip.contains(&key.as_str()) || SERVER_FIELDS.contains(&key.as_str()) {
-            continue;
-        }
-        let (o, n) = (
-            old.get(key).filter(|v| !v.is_null()),
-            new.get(key).filter(|v| !v.is_null()),
-        );
-        let structured = o.or(n).is_some_and(|v| v.is_object() || v.is_array());
-        if !structured {
-            if let Some(v) = o.and_then(scalar) {
-                old_scalars.insert(key.clone(), v);
-            }
-            if let Some(v) = n.and_then(scalar) {
-                new_scalars.insert(key.clone(), v);
-            }
-            continue;
-        }
-        let (mut of, mut nf) = (BTreeMap::new(), BTreeMap::new());
-        if let Some(v) = o {
-            flatten_into(key, v, &mut of);
-        }
-        if let Some(v) = n {
-            flatten_into(key, v, &mut nf);
-        }
-        let fields = field_diffs(&of, &nf);
-        if !fields.is_empty() {
-            objects.push(ObjectDiff {
-                diff_type: kind(o.is_some(), n.is_some()).into(),
-                name: key.clone(),
-                fields: Some(fields),
-                objects: None,
-            });
-        }
-    }
-    (field_diffs(&old_scalars, &new_scalars), objects)
 }
 
 fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
     (!items.is_empty()).then_some(items)
+}
+
+fn level_type(old: bool, new: bool, equal: bool) -> &'static str {
+    match (old, new) {
+        (false, true) => "Added",
+        (true, false) => "Deleted",
+        _ if equal => "None",
+        _ => "Edited",
+    }
 }
 
 /// Whether a task changed in a way that needs new allocations (anything but its services).
@@ -170,84 +78,181 @@ pub(crate) fn group_destructive(old: &TaskGroup, new: &TaskGroup) -> bool {
         || old.volumes != new.volumes
 }
 
-fn task_diff(old: Option<&Task>, new: Option<&Task>) -> Option<TaskDiff> {
+/// `configDiff`: the driver's configuration flattened by its own keys, contextual.
+fn config_diff(old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
+    if old == new {
+        return None;
+    }
+    let flat = |v: Option<&Value>| {
+        let mut out = std::collections::BTreeMap::new();
+        if let Some(v) = v {
+            flatten_all("", v, &mut out);
+        }
+        out
+    };
+    let (o, n) = (flat(old), flat(new));
+    let diff_type = match (o.is_empty(), n.is_empty()) {
+        (true, _) => "Added",
+        (_, true) => "Deleted",
+        _ => "Edited",
+    };
+    Some(ObjectDiff {
+        diff_type: diff_type.into(),
+        name: "Config".into(),
+        fields: non_empty(field_diffs(&o, &n, true)),
+        objects: None,
+    })
+}
+
+/// `annotateTask`: only `KillTimeout` among a task's own fields, and its services, constraints, affinities,
+/// spreads and log settings, change in place.
+fn task_annotation(diff: &TaskDiff, group_type: &str) -> Option<&'static str> {
+    match (diff.diff_type.as_str(), group_type) {
+        ("None", _) => None,
+        ("Added", _) => Some("forces create"),
+        ("Deleted", _) => Some("forces destroy"),
+        _ => {
+            let destructive_field = diff
+                .fields
+                .iter()
+                .flatten()
+                .any(|f| f.name != "KillTimeout");
+            let destructive_object = diff
+                .objects
+                .iter()
+                .flatten()
+                .any(|o| match o.name.as_str() {
+                    "Service" | "Constraint" | "Affinity" | "Spread" => false,
+                    "LogConfig" => o
+                        .fields
+                        .iter()
+                        .flatten()
+                        .any(|f| f.name == "Disabled" && f.diff_type != "None"),
+                    _ => true,
+                });
+            Some(if destructive_field || destructive_object {
+                "forces create/destroy update"
+            } else {
+                "forces in-place update"
+            })
+        }
+    }
+}
+
+fn task_diff(old: Option<&Task>, new: Option<&Task>, group_type: &str) -> TaskDiff {
     let name = new.or(old).and_then(|t| t.name.clone()).unwrap_or_default();
     let (o, n) = (
         old.map(to_object).unwrap_or_default(),
         new.map(to_object).unwrap_or_default(),
     );
-    let (fields, objects) = members(&o, &n, &["Name"]);
-    if fields.is_empty() && objects.is_empty() && old.is_some() && new.is_some() {
-        return None;
-    }
-    let annotation = match (old, new) {
-        (Some(a), Some(b)) if !task_destructive(a, b) => "forces in-place update",
-        (Some(_), Some(_)) => "forces create/destroy update",
-        (None, _) => "forces create",
-        (_, None) => "forces destroy",
-    };
-    Some(TaskDiff {
-        diff_type: kind(old.is_some(), new.is_some()).into(),
+    let skip = ["Name", "Config"];
+    let fields = field_diffs(&primitives(&o, &skip), &primitives(&n, &skip), false);
+    let mut objects: Vec<ObjectDiff> = config_diff(o.get("Config"), n.get("Config"))
+        .into_iter()
+        .collect();
+    objects.extend(nested(&o, &n, &skip));
+    let mut diff = TaskDiff {
+        diff_type: level_type(old.is_some(), new.is_some(), o == n).into(),
         name,
         fields: non_empty(fields),
         objects: non_empty(objects),
-        annotations: Some(vec![annotation.into()]),
-    })
+        annotations: None,
+    };
+    diff.annotations = task_annotation(&diff, group_type).map(|a| vec![a.to_owned()]);
+    diff
 }
 
-fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>) -> Option<TaskGroupDiff> {
+/// `annotateCountChange`: a count that grows forces creates, one that shrinks destroys.
+fn annotate_count(fields: &mut [FieldDiff]) {
+    if let Some(count) = fields.iter_mut().find(|f| f.name == "Count") {
+        let number = |s: &str| s.parse::<i64>().unwrap_or(0);
+        let (old, new) = (number(&count.old), number(&count.new));
+        let note = match old.cmp(&new) {
+            std::cmp::Ordering::Less => "forces create",
+            std::cmp::Ordering::Greater => "forces destroy",
+            std::cmp::Ordering::Equal => return,
+        };
+        count.annotations = Some(vec![note.to_owned()]);
+    }
+}
+
+fn by_name<'a, T>(
+    items: &'a [T],
+    name: &Option<String>,
+    of: impl Fn(&T) -> &Option<String>,
+) -> Option<&'a T> {
+    items.iter().find(|i| of(i) == name)
+}
+
+fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>) -> TaskGroupDiff {
     let name = new.or(old).and_then(|g| g.name.clone()).unwrap_or_default();
     let (o, n) = (
         old.map(to_object).unwrap_or_default(),
         new.map(to_object).unwrap_or_default(),
     );
-    let (fields, objects) = members(&o, &n, &["Name", "Tasks"]);
+    let skip = ["Name", "Tasks"];
+    let mut fields = field_diffs(&primitives(&o, &skip), &primitives(&n, &skip), false);
+    annotate_count(&mut fields);
+    let objects = nested(&o, &n, &skip);
+    let diff_type = level_type(old.is_some(), new.is_some(), o == n);
     let old_tasks = old.and_then(|g| g.tasks.clone()).unwrap_or_default();
     let new_tasks = new.and_then(|g| g.tasks.clone()).unwrap_or_default();
-    let mut tasks: Vec<TaskDiff> = new_tasks
+    let mut tasks: Vec<TaskDiff> = old_tasks
         .iter()
-        .filter_map(|t| task_diff(old_tasks.iter().find(|o| o.name == t.name), Some(t)))
+        .map(|t| {
+            task_diff(
+                Some(t),
+                by_name(&new_tasks, &t.name, |x| &x.name),
+                diff_type,
+            )
+        })
         .collect();
     tasks.extend(
-        old_tasks
+        new_tasks
             .iter()
-            .filter(|o| !new_tasks.iter().any(|t| t.name == o.name))
-            .filter_map(|o| task_diff(Some(o), None)),
+            .filter(|t| by_name(&old_tasks, &t.name, |x| &x.name).is_none())
+            .map(|t| task_diff(None, Some(t), diff_type)),
     );
-    if fields.is_empty() && objects.is_empty() && tasks.is_empty() && old.is_some() && new.is_some()
-    {
-        return None;
-    }
-    Some(TaskGroupDiff {
-        diff_type: kind(old.is_some(), new.is_some()).into(),
+    tasks.sort_by(|a, b| a.name.cmp(&b.name));
+    TaskGroupDiff {
+        diff_type: diff_type.into(),
         name,
         fields: non_empty(fields),
         objects: non_empty(objects),
         tasks: non_empty(tasks),
         updates: None,
-    })
+    }
 }
 
-/// The diff from `old` (none: the job is new) to `new`.
+/// The contextual diff from `old` (none: the job is new) to `new`.
 pub(crate) fn job_diff(old: Option<&Job>, new: &Job) -> JobDiff {
     let (o, n) = (old.map(to_object).unwrap_or_default(), to_object(new));
-    let (fields, objects) = members(&o, &n, &["ID", "TaskGroups"]);
+    let fields = field_diffs(
+        &primitives(&o, JOB_FILTER),
+        &primitives(&n, JOB_FILTER),
+        false,
+    );
+    let objects = nested(&o, &n, JOB_FILTER);
     let old_groups = old.and_then(|j| j.task_groups.clone()).unwrap_or_default();
     let new_groups = new.task_groups.clone().unwrap_or_default();
-    let mut groups: Vec<TaskGroupDiff> = new_groups
+    let mut groups: Vec<TaskGroupDiff> = old_groups
         .iter()
-        .filter_map(|g| group_diff(old_groups.iter().find(|o| o.name == g.name), Some(g)))
+        .map(|g| group_diff(Some(g), by_name(&new_groups, &g.name, |x| &x.name)))
         .collect();
     groups.extend(
-        old_groups
+        new_groups
             .iter()
-            .filter(|o| !new_groups.iter().any(|g| g.name == o.name))
-            .filter_map(|o| group_diff(Some(o), None)),
+            .filter(|g| by_name(&old_groups, &g.name, |x| &x.name).is_none())
+            .map(|g| group_diff(None, Some(g))),
     );
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let changed = fields.iter().any(|f| f.diff_type != "None")
+        || objects.iter().any(|o| o.diff_type != "None")
+        || groups.iter().any(|g| g.diff_type != "None");
     let diff_type = match old {
         None => "Added",
-        Some(_) if fields.is_empty() && objects.is_empty() && groups.is_empty() => "None",
-        Some(_) => "Edited",
+        Some(_) if changed => "Edited",
+        Some(_) => "None",
     };
     JobDiff {
         diff_type: diff_type.into(),
@@ -326,7 +331,7 @@ mod tests {
         let field = &config.fields.as_ref().unwrap()[0];
         assert_eq!(
             (field.name.as_str(), field.old.as_str(), field.new.as_str()),
-            ("Config[image]", "nginx:1", "nginx:2")
+            ("image", "nginx:1", "nginx:2")
         );
     }
 
@@ -340,7 +345,21 @@ mod tests {
             (count.name.as_str(), count.old.as_str(), count.new.as_str()),
             ("Count", "2", "3")
         );
-        assert!(group.tasks.is_none());
+        assert_eq!(
+            count.annotations.as_deref(),
+            Some(&["forces create".to_string()][..])
+        );
+        // The unchanged task is listed, as Nomad lists it, without annotation.
+        let task = &group.tasks.as_ref().unwrap()[0];
+        assert_eq!(
+            (task.diff_type.as_str(), task.annotations.as_ref()),
+            ("None", None)
+        );
+        let service = &group.objects.as_ref().unwrap()[0];
+        assert_eq!(
+            (service.name.as_str(), service.diff_type.as_str()),
+            ("Service", "Edited")
+        );
         assert!(!group_destructive(
             &old.task_groups.unwrap()[0],
             &new.task_groups.unwrap()[0]
