@@ -34,11 +34,11 @@ pub use deployment::{
 pub use eval::Evaluation;
 pub use events::{Event, EventBatch, EventDecoder};
 pub use job::{
-    DesiredUpdates, EvalResponse, FieldDiff, Job, JobChildrenSummary, JobDiff, JobListStub,
-    JobPlanRequest, JobPlanResponse, JobRegisterRequest, JobRegisterResponse, JobRevertRequest,
-    JobScaleStatus, JobStabilityRequest, JobStabilityResponse, JobSubmission, JobSummary,
-    JobValidateRequest, JobValidateResponse, JobVersionsResponse, JobsParseRequest, ObjectDiff,
-    PlanAnnotations, ScalingRequest, TaskDiff, TaskGroupDiff, TaskGroupScaleStatus,
+    DesiredUpdates, EvalResponse, FieldDiff, Job, JobChildrenSummary, JobDeregisterResponse,
+    JobDiff, JobListStub, JobPlanRequest, JobPlanResponse, JobRegisterRequest, JobRegisterResponse,
+    JobRevertRequest, JobScaleStatus, JobStabilityRequest, JobStabilityResponse, JobSubmission,
+    JobSummary, JobValidateRequest, JobValidateResponse, JobVersionsResponse, JobsParseRequest,
+    ObjectDiff, PlanAnnotations, ScalingRequest, TaskDiff, TaskGroupDiff, TaskGroupScaleStatus,
     TaskGroupSummary, UpdateStrategy,
 };
 pub use logs::{FrameDecoder, StreamFrame};

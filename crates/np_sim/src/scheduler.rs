@@ -2,10 +2,12 @@
 //! (rolling, canaries, auto-promote, auto-revert), allocation lifecycles, and the operator actions.
 
 mod deployments;
+mod feasibility;
 mod lifecycle;
 mod operations;
 mod placement;
 mod register;
+mod rollout;
 mod scaling;
 
 use np_nomad::types::{Evaluation, Job, TaskGroup, UpdateStrategy};
@@ -106,7 +108,10 @@ pub(crate) fn evaluate(cluster: &mut Cluster, key: &JobKey, triggered_by: &str) 
 }
 
 /// An evaluation processed at once, as Nomad's worker does (`nomad/worker.go`, `setStatus` in
-/// `scheduler/util.go`): it records the job's modify index at creation, the snapshot it was scheduled from,
+/// `scheduler/util.go`). It is created in the same Raft apply as the write that asked for it (a register, a
+/// deregister, a deployment update, an allocation's transition: `nomad/job_endpoint.go` answers one index for
+/// `JobModifyIndex` and `EvalCreateIndex`), so its create index is the current index; a caller whose request
+/// wrote nothing else bumps the index first. It records the job's modify index at creation, the snapshot it was scheduled from,
 /// the deployment it worked on (given for the deployment watcher's evaluations, otherwise the job's active
 /// deployment) and how many allocations per group it could not place.
 pub(crate) fn evaluate_for(
@@ -115,7 +120,7 @@ pub(crate) fn evaluate_for(
     triggered_by: &str,
     deployment_id: Option<&str>,
 ) -> Evaluation {
-    let index = cluster.bump();
+    let index = cluster.index;
     let job = cluster.jobs.get(key).map(|r| r.current().clone());
     let now = now_nanos();
     let mut eval = Evaluation {
@@ -155,7 +160,7 @@ pub(crate) fn evaluate_for(
     }
     let worked_on = deployment_id
         .map(str::to_owned)
-        .or_else(|| placement::current_deployment(cluster, key).map(|d| d.id));
+        .or_else(|| rollout::current_deployment(cluster, key).map(|d| d.id));
     let queued = cluster.jobs.get(key).map(|r| r.queued.clone());
     let index = cluster.bump();
     if let Some(stored) = cluster.evals.get_mut(&eval.id) {

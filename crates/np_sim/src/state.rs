@@ -116,6 +116,8 @@ pub(crate) enum Phase {
 /// An allocation and what the simulator knows about it beyond Nomad's view.
 #[derive(Debug)]
 pub(crate) struct AllocRecord {
+    /// The job version it runs (lists show it; a full allocation carries the job itself).
+    pub job_version: u64,
     /// Nomad's view (without the embedded job).
     pub alloc: Allocation,
     /// The group at the allocation's job version.

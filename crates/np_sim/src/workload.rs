@@ -52,7 +52,7 @@ impl WorkloadSpec {
             job: record.alloc.job_id.clone(),
             group: record.alloc.task_group.clone(),
             task: main.and_then(|t| t.name.clone()).unwrap_or_default(),
-            version: record.alloc.job_version,
+            version: record.job_version,
             image: main
                 .and_then(|t| t.config.as_ref()?.get("image")?.as_str().map(str::to_owned))
                 .unwrap_or_default(),

@@ -4,11 +4,11 @@ use np_http::Method;
 
 use super::{QueryMeta, QueryOptions, WriteMeta, WriteOptions};
 use crate::types::{
-    AllocationListStub, Deployment, EvalResponse, Evaluation, Job, JobListStub, JobPlanRequest,
-    JobPlanResponse, JobRegisterRequest, JobRegisterResponse, JobRevertRequest, JobScaleStatus,
-    JobStabilityRequest, JobStabilityResponse, JobSubmission, JobSummary, JobValidateRequest,
-    JobValidateResponse, JobVersionsResponse, JobsParseRequest, ScalingRequest,
-    ServiceRegistration,
+    AllocationListStub, Deployment, EvalResponse, Evaluation, Job, JobDeregisterResponse,
+    JobListStub, JobPlanRequest, JobPlanResponse, JobRegisterRequest, JobRegisterResponse,
+    JobRevertRequest, JobScaleStatus, JobStabilityRequest, JobStabilityResponse, JobSubmission,
+    JobSummary, JobValidateRequest, JobValidateResponse, JobVersionsResponse, JobsParseRequest,
+    ScalingRequest, ServiceRegistration,
 };
 use crate::{Error, Nomad};
 
@@ -357,7 +357,7 @@ impl Jobs<'_> {
         id: &str,
         purge: bool,
         options: &WriteOptions,
-    ) -> Result<(EvalResponse, WriteMeta), Error> {
+    ) -> Result<(JobDeregisterResponse, WriteMeta), Error> {
         let extra = if purge {
             vec![("purge", "true".to_owned())]
         } else {

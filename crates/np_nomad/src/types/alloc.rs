@@ -74,8 +74,6 @@ pub struct Allocation {
     pub create_time: i64,
     /// Unix nanoseconds.
     pub modify_time: i64,
-    /// The job version it runs.
-    pub job_version: u64,
 }
 
 /// What the scheduler is asked to do with an allocation next (`api.DesiredTransition`); `None` is "no".
@@ -293,6 +291,8 @@ pub struct AllocationMetric {
     pub nodes_filtered: i64,
     /// Nodes in the job's pool.
     pub nodes_in_pool: i64,
+    /// The job's node pool.
+    pub node_pool: String,
     /// Ready nodes per datacenter.
     pub nodes_available: Option<BTreeMap<String, i64>>,
     /// Filtered by class.

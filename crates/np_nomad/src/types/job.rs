@@ -217,7 +217,29 @@ pub struct JobRegisterResponse {
     pub warnings: String,
 }
 
-/// The answer to a stop or purge (`api.JobDeregisterResponse`), and to other writes that create an evaluation.
+/// The answer to a stop or purge (`structs.JobDeregisterResponse`): no warnings, and an empty evaluation id
+/// when Nomad did not have the job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobDeregisterResponse {
+    /// The evaluation created.
+    #[serde(rename = "EvalID")]
+    pub eval_id: String,
+    /// Its Raft index.
+    pub eval_create_index: u64,
+    /// The job's `JobModifyIndex` after the write.
+    pub job_modify_index: u64,
+    /// The evaluation for the job's volumes, if any.
+    #[serde(rename = "VolumeEvalID")]
+    pub volume_eval_id: String,
+    /// Its Raft index.
+    pub volume_eval_index: u64,
+    /// The Raft index of the write.
+    pub index: u64,
+}
+
+/// The answer to other writes that create an evaluation, such as a revert or a scale
+/// (`structs.JobRegisterResponse`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct EvalResponse {

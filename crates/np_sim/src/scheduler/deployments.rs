@@ -250,7 +250,7 @@ pub(crate) fn watch(cluster: &mut Cluster, now: i64) {
                 a.alloc.job_id == key.id
                     && a.alloc.namespace == key.namespace
                     && a.alloc.task_group == name
-                    && a.alloc.job_version != deployment.job_version
+                    && a.job_version != deployment.job_version
                     && !a.is_terminal()
             });
             let count = group.count.unwrap_or(1);

@@ -1,5 +1,7 @@
 //! What the clock does to allocations: start, run, pass or fail health, crash and restart, finish, stop.
 
+use std::collections::BTreeMap;
+
 use np_nomad::types::{RestartPolicy, SECOND, TaskEvent, TaskState};
 
 use super::{deployments, placement};
@@ -20,6 +22,39 @@ fn event(kind: &str, message: &str, now: i64) -> TaskEvent {
         time: now,
         display_message: message.into(),
         ..TaskEvent::default()
+    }
+}
+
+/// A task's exit (`TaskTerminated`: its display is "Exit Code: N", `nomad/structs/structs.go`).
+pub(crate) fn terminated(code: i64, now: i64) -> TaskEvent {
+    TaskEvent {
+        exit_code: code,
+        details: Some(BTreeMap::from([
+            ("exit_code".to_owned(), code.to_string()),
+            ("signal".to_owned(), "0".to_owned()),
+            ("oom_killed".to_owned(), "false".to_owned()),
+        ])),
+        ..event("Terminated", &format!("Exit Code: {code}"), now)
+    }
+}
+
+/// A restart within the restart policy after `delay` nanoseconds (`TaskRestarting`; Nomad's display leaves out
+/// the reason "Restart within policy").
+pub(crate) fn restarting(delay: i64, now: i64) -> TaskEvent {
+    TaskEvent {
+        restart_reason: "Restart within policy".into(),
+        details: Some(BTreeMap::from([
+            (
+                "restart_reason".to_owned(),
+                "Restart within policy".to_owned(),
+            ),
+            ("start_delay".to_owned(), delay.to_string()),
+        ])),
+        ..event(
+            "Restarting",
+            &format!("Task restarting in {}", go_duration(delay)),
+            now,
+        )
     }
 }
 
@@ -203,7 +238,7 @@ fn exit(cluster: &mut Cluster, id: &str, now: i64, code: i64) {
     if let Some(record) = cluster.allocs.get_mut(id) {
         record.workload = None;
     }
-    let terminated = event("Terminated", &format!("Exit Code: {code}"), now);
+    let terminated = terminated(code, now);
     if code == 0 && !service {
         let finished = crate::state::rfc3339(now);
         update_tasks(cluster, id, Some("complete"), |state| {
@@ -238,11 +273,7 @@ fn exit(cluster: &mut Cluster, id: &str, now: i64, code: i64) {
         let delay = cluster
             .config
             .scaled_nanos(policy.delay.unwrap_or(15 * SECOND));
-        let restarting = event(
-            "Restarting",
-            &format!("Task restarting in {}ms", delay / 1_000_000),
-            now,
-        );
+        let restarting = restarting(delay, now);
         update_tasks(cluster, id, None, |state| {
             state.state = "pending".into();
             state.restarts += 1;
@@ -286,16 +317,36 @@ fn exit(cluster: &mut Cluster, id: &str, now: i64, code: i64) {
     }
 }
 
-/// Formats nanoseconds as Go prints durations (`30m0s`).
+/// Formats nanoseconds as Go's `time.Duration.String` does: `30m0s`, `1.5s`, `750ms`.
 fn go_duration(nanos: i64) -> String {
-    let secs = nanos / SECOND;
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    if h > 0 {
-        format!("{h}h{m}m{s}s")
-    } else if m > 0 {
-        format!("{m}m{s}s")
-    } else {
-        format!("{s}s")
+    /// `whole.fraction` with the fraction's trailing zeros dropped.
+    fn decimal(value: i64, unit: i64) -> String {
+        let digits = unit.ilog10() as usize;
+        let fraction = format!("{:0digits$}", value % unit);
+        let fraction = fraction.trim_end_matches('0');
+        if fraction.is_empty() {
+            format!("{}", value / unit)
+        } else {
+            format!("{}.{fraction}", value / unit)
+        }
+    }
+    match nanos {
+        0 => "0s".into(),
+        n if n < 0 => format!("-{}", go_duration(-n)),
+        n if n < 1_000 => format!("{n}ns"),
+        n if n < 1_000_000 => format!("{}µs", decimal(n, 1_000)),
+        n if n < SECOND => format!("{}ms", decimal(n, 1_000_000)),
+        n => {
+            let (h, m) = (n / (3600 * SECOND), (n / (60 * SECOND)) % 60);
+            let s = decimal(n % (60 * SECOND), SECOND);
+            if h > 0 {
+                format!("{h}h{m}m{s}s")
+            } else if m > 0 {
+                format!("{m}m{s}s")
+            } else {
+                format!("{s}s")
+            }
+        }
     }
 }
 
@@ -414,7 +465,7 @@ fn collect_garbage(cluster: &mut Cluster) {
     if cluster.allocs.len() < 10_000 {
         return;
     }
-    let mut by_job: std::collections::BTreeMap<JobKey, Vec<(u64, String)>> = Default::default();
+    let mut by_job: BTreeMap<JobKey, Vec<(u64, String)>> = Default::default();
     for a in cluster.allocs.values().filter(|a| a.phase == Phase::Dead) {
         by_job
             .entry(JobKey::new(&a.alloc.namespace, &a.alloc.job_id))
@@ -465,5 +516,10 @@ mod tests {
         assert_eq!(go_duration(30 * 60 * SECOND), "30m0s");
         assert_eq!(go_duration(24 * 3600 * SECOND), "24h0m0s");
         assert_eq!(go_duration(15 * SECOND), "15s");
+        assert_eq!(go_duration(1_500_000_000), "1.5s");
+        assert_eq!(go_duration(90 * SECOND + 250_000_000), "1m30.25s");
+        assert_eq!(go_duration(750_000_000), "750ms");
+        assert_eq!(go_duration(1_500_000), "1.5ms");
+        assert_eq!(go_duration(0), "0s");
     }
 }

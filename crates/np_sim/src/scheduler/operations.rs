@@ -1,9 +1,11 @@
 //! Operator actions: stop or purge a job, scale, revert, mark stable, promote, fail or pause a deployment,
 //! stop or restart an allocation.
 
+use std::collections::BTreeMap;
+
 use np_nomad::types::{
-    AllocStopResponse, DeploymentUpdateResponse, EvalResponse, JobRevertRequest,
-    JobStabilityResponse, TaskEvent,
+    AllocStopResponse, DeploymentUpdateResponse, EvalResponse, JobDeregisterResponse,
+    JobRevertRequest, JobStabilityResponse, TaskEvent,
 };
 
 use super::register::store_version;
@@ -31,15 +33,21 @@ pub(crate) fn stop_job(
     cluster: &mut Cluster,
     key: &JobKey,
     purge: bool,
-) -> Result<EvalResponse, ApiError> {
+) -> Result<JobDeregisterResponse, ApiError> {
     // Nomad answers 200 with an empty reply for a job it does not have (`Deregister` in `nomad/job_endpoint.go`).
     let Some(record) = cluster.jobs.get(key) else {
-        return Ok(EvalResponse::default());
+        return Ok(JobDeregisterResponse {
+            index: cluster.index,
+            ..JobDeregisterResponse::default()
+        });
     };
     if record.current().stop != Some(true) {
         let mut stopped = record.current().clone();
         stopped.stop = Some(true);
         store_version(cluster, key, stopped, None);
+    } else {
+        // Deregistering a stopped job is still a write of its own.
+        cluster.bump();
     }
     let eval = evaluate(cluster, key, "job-deregister");
     let job_modify_index = cluster
@@ -77,11 +85,12 @@ pub(crate) fn stop_job(
             serde_json::json!({"Job": {"ID": key.id, "Namespace": key.namespace}}),
         );
     }
-    Ok(EvalResponse {
+    Ok(JobDeregisterResponse {
         eval_id: eval.id,
         eval_create_index: eval.create_index,
         job_modify_index,
-        warnings: String::new(),
+        index: job_modify_index,
+        ..JobDeregisterResponse::default()
     })
 }
 
@@ -377,11 +386,31 @@ pub(crate) fn restart_alloc(
         if task.is_none_or(|t| t == name) {
             state.restarts += 1;
             state.last_restart = Some(crate::state::rfc3339(now));
-            state.events.get_or_insert_with(Vec::new).push(TaskEvent {
+            // Nomad's client: the signal with the user's reason, the kill, then a restart without delay
+            // (`client/client.go`, `taskrunner/lifecycle.go`, `restarts.go`).
+            let reason = if task.is_some() {
+                "User requested task to restart"
+            } else {
+                "User requested running tasks to restart"
+            };
+            let events = state.events.get_or_insert_with(Vec::new);
+            events.push(TaskEvent {
                 event_type: "Restart Signaled".into(),
                 time: now,
-                display_message: "User requested task to restart".into(),
+                display_message: reason.into(),
+                restart_reason: reason.into(),
+                details: Some(BTreeMap::from([(
+                    "restart_reason".to_owned(),
+                    reason.to_owned(),
+                )])),
                 ..TaskEvent::default()
+            });
+            events.push(super::lifecycle::terminated(0, now));
+            events.push(TaskEvent {
+                display_message: "Task restarting in 0s".into(),
+                restart_reason: String::new(),
+                details: Some(BTreeMap::from([("start_delay".to_owned(), "0".to_owned())])),
+                ..super::lifecycle::restarting(0, now)
             });
         }
     }

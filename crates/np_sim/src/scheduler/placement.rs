@@ -1,127 +1,22 @@
-//! Reconciling a job's allocations with its current version: deployments, canaries, rolling replacement,
-//! in-place updates, placement on nodes with room, and placement failures.
+//! Reconciling a job's allocations with its current version: canaries, rolling replacement, in-place updates
+//! and placement (`scheduler/reconciler/reconcile_cluster.go`, `scheduler/generic_sched.go`).
 
 use std::collections::BTreeMap;
 
 use np_nomad::types::{
-    AllocDeploymentStatus, Allocation, AllocationMetric, Deployment, DeploymentState, Evaluation,
-    Job, PortMapping, TaskEvent, TaskGroup, TaskState,
+    AllocDeploymentStatus, Allocation, AllocationMetric, Job, PortMapping, TaskEvent, TaskGroup,
+    TaskState,
 };
 
+use super::feasibility::{group_resources, pick_node};
 use super::group_update;
+use super::rollout::{
+    active_deployment, cancel_deployments, create_deployment, deployment_halted, record_failure,
+    stop_unneeded_canaries, unblock,
+};
 use crate::behaviour::Behaviour;
 use crate::diff::group_destructive;
 use crate::state::{AllocRecord, Cluster, JobKey, Phase, now_nanos};
-
-/// Reserved CPU and memory of one allocation of `group`.
-pub(crate) fn group_resources(group: &TaskGroup) -> (i64, i64) {
-    group
-        .tasks
-        .iter()
-        .flatten()
-        .fold((0, 0), |(cpu, mem), task| {
-            let r = task.resources.clone().unwrap_or_default();
-            (cpu + r.cpu.unwrap_or(100), mem + r.memory_mb.unwrap_or(300))
-        })
-}
-
-fn eligible(cluster: &Cluster, job: &Job, node: usize) -> bool {
-    let node = &cluster.nodes[node];
-    let pool = job.node_pool.as_deref().unwrap_or("default");
-    let dcs = job.datacenters.clone().unwrap_or_default();
-    (pool == "all" || node.pool == pool)
-        && (dcs.is_empty() || dcs.iter().any(|dc| dc == "*" || *dc == node.datacenter))
-}
-
-fn used(cluster: &Cluster, node: usize, extra: &[(usize, i64, i64)]) -> (i64, i64) {
-    let (mut cpu, mut mem) = cluster
-        .allocs
-        .values()
-        .filter(|a| a.node == node && !a.is_terminal() && a.wants_to_run())
-        .fold((0, 0), |(c, m), a| (c + a.cpu, m + a.memory));
-    for (n, c, m) in extra {
-        if *n == node {
-            cpu += c;
-            mem += m;
-        }
-    }
-    (cpu, mem)
-}
-
-/// Picks the eligible node with the most free memory that fits `group`, or explains why none does.
-fn pick_node(
-    cluster: &Cluster,
-    job: &Job,
-    group: &TaskGroup,
-    extra: &[(usize, i64, i64)],
-) -> Result<usize, Box<AllocationMetric>> {
-    let (cpu, mem) = group_resources(group);
-    let candidates: Vec<usize> = (0..cluster.nodes.len())
-        .filter(|&n| eligible(cluster, job, n))
-        .collect();
-    let mut best: Option<(usize, i64)> = None;
-    let mut dimensions: BTreeMap<String, i64> = BTreeMap::new();
-    for &node in &candidates {
-        let (used_cpu, used_mem) = used(cluster, node, extra);
-        let free_mem = if cluster.faults.exhaust_memory {
-            0
-        } else {
-            cluster.nodes[node].memory - used_mem
-        };
-        let free_cpu = cluster.nodes[node].cpu - used_cpu;
-        if free_mem < mem {
-            *dimensions.entry("memory".into()).or_default() += 1;
-        } else if free_cpu < cpu {
-            *dimensions.entry("cpu".into()).or_default() += 1;
-        } else if best.is_none_or(|(_, b)| free_mem > b) {
-            best = Some((node, free_mem));
-        }
-    }
-    if let Some((node, _)) = best {
-        return Ok(node);
-    }
-    let mut available = BTreeMap::new();
-    for &node in &candidates {
-        *available
-            .entry(cluster.nodes[node].datacenter.clone())
-            .or_insert(0) += 1;
-    }
-    let pool = job.node_pool.as_deref().unwrap_or("default");
-    Err(Box::new(AllocationMetric {
-        nodes_evaluated: candidates.len() as i64,
-        nodes_filtered: (cluster.nodes.len() - candidates.len()) as i64,
-        nodes_in_pool: cluster
-            .nodes
-            .iter()
-            .filter(|n| pool == "all" || n.pool == pool)
-            .count() as i64,
-        nodes_available: Some(available),
-        nodes_exhausted: candidates.len() as i64,
-        dimension_exhausted: (!dimensions.is_empty()).then_some(dimensions),
-        ..AllocationMetric::default()
-    }))
-}
-
-/// Whether `count` new allocations of `group` would fit; the failure metric if not.
-pub(crate) fn dry_run(
-    cluster: &Cluster,
-    job: &Job,
-    group: &TaskGroup,
-    count: usize,
-) -> Option<AllocationMetric> {
-    let (cpu, mem) = group_resources(group);
-    let mut extra = Vec::new();
-    for placed in 0..count {
-        match pick_node(cluster, job, group, &extra) {
-            Ok(node) => extra.push((node, cpu, mem)),
-            Err(mut metric) => {
-                metric.coalesced_failures = (count - placed - 1) as i64;
-                return Some(*metric);
-            }
-        }
-    }
-    None
-}
 
 fn image_of(group: &TaskGroup) -> String {
     group
@@ -158,7 +53,7 @@ struct Placement<'a> {
 }
 
 fn place(cluster: &mut Cluster, p: &Placement<'_>) -> Result<String, Box<AllocationMetric>> {
-    let node = pick_node(cluster, p.job, p.group, &[])?;
+    let (node, metric) = pick_node(cluster, p.job, p.group, &[])?;
     let (cpu, memory) = group_resources(p.group);
     let key = JobKey::new(
         p.job.namespace.as_deref().unwrap_or_default(),
@@ -240,7 +135,7 @@ fn place(cluster: &mut Cluster, p: &Placement<'_>) -> Result<String, Box<Allocat
         alloc_modify_index: index,
         create_time: now,
         modify_time: now,
-        job_version: p.job.version.unwrap_or(0),
+        metrics: Some(metric),
         ..Allocation::default()
     };
     if let Some(previous) = p
@@ -264,6 +159,7 @@ fn place(cluster: &mut Cluster, p: &Placement<'_>) -> Result<String, Box<Allocat
         id.clone(),
         AllocRecord {
             alloc,
+            job_version: p.job.version.unwrap_or(0),
             group: p.group.clone(),
             job_type,
             update: group_update(p.job, p.group),
@@ -331,230 +227,6 @@ fn job_allocs(cluster: &Cluster, key: &JobKey) -> Vec<String> {
         .collect()
 }
 
-/// The job's active deployment for its current version, if any.
-pub(crate) fn current_deployment(cluster: &Cluster, key: &JobKey) -> Option<Deployment> {
-    let version = cluster.jobs.get(key)?.current().version.unwrap_or(0);
-    active_deployment(cluster, key).filter(|d| d.job_version == version)
-}
-
-fn active_deployment(cluster: &Cluster, key: &JobKey) -> Option<Deployment> {
-    cluster
-        .deployments
-        .values()
-        .filter(|d| d.job_id == key.id && d.namespace == key.namespace && !d.is_terminal())
-        .max_by_key(|d| d.create_index)
-        .cloned()
-}
-
-/// Ends every active deployment of the job with `description`.
-pub(crate) fn cancel_deployments(cluster: &mut Cluster, key: &JobKey, description: &str) {
-    let ids: Vec<String> = cluster
-        .deployments
-        .values()
-        .filter(|d| d.job_id == key.id && d.namespace == key.namespace && !d.is_terminal())
-        .map(|d| d.id.clone())
-        .collect();
-    for id in ids {
-        let index = cluster.bump();
-        if let Some(d) = cluster.deployments.get_mut(&id) {
-            d.status = "cancelled".into();
-            d.status_description = description.into();
-            d.modify_index = index;
-            d.modify_time = now_nanos();
-            let payload = serde_json::json!({"Deployment": d});
-            let (ns, job) = (d.namespace.clone(), d.job_id.clone());
-            cluster.emit(
-                "Deployment",
-                "DeploymentStatusUpdate",
-                &id,
-                &ns,
-                vec![job],
-                payload,
-            );
-        }
-    }
-}
-
-fn create_deployment(
-    cluster: &mut Cluster,
-    job: &Job,
-    key: &JobKey,
-    has_old: &BTreeMap<String, bool>,
-) -> Deployment {
-    cancel_deployments(cluster, key, "Cancelled due to newer version of job");
-    let index = cluster.bump();
-    let now = now_nanos();
-    let mut groups = BTreeMap::new();
-    for group in job.task_groups.iter().flatten() {
-        let name = group.name.clone().unwrap_or_default();
-        let update = group_update(job, group);
-        let progress = update.progress_deadline.unwrap_or(0);
-        let canaries = if has_old.get(&name).copied().unwrap_or(false) {
-            update.canary.unwrap_or(0).max(0)
-        } else {
-            0
-        };
-        groups.insert(
-            name,
-            DeploymentState {
-                auto_revert: update.auto_revert.unwrap_or(false),
-                auto_promote: update.auto_promote.unwrap_or(false),
-                progress_deadline: progress,
-                require_progress_by: (progress > 0)
-                    .then(|| crate::state::rfc3339(now + cluster.config.scaled_nanos(progress))),
-                desired_canaries: canaries,
-                desired_total: group.count.unwrap_or(1),
-                ..DeploymentState::default()
-            },
-        );
-    }
-    let deployment = Deployment {
-        id: Cluster::uuid(),
-        namespace: key.namespace.clone(),
-        job_id: key.id.clone(),
-        job_version: job.version.unwrap_or(0),
-        job_modify_index: job.job_modify_index.unwrap_or(0),
-        job_spec_modify_index: job.job_modify_index.unwrap_or(0),
-        job_create_index: job.create_index.unwrap_or(0),
-        task_groups: groups,
-        status: "running".into(),
-        status_description: if has_old.values().any(|v| *v)
-            && job
-                .task_groups
-                .iter()
-                .flatten()
-                .any(|g| group_update(job, g).canary.unwrap_or(0) > 0)
-        {
-            "Deployment is running but requires manual promotion".into()
-        } else {
-            "Deployment is running".into()
-        },
-        create_index: index,
-        modify_index: index,
-        create_time: now,
-        modify_time: now,
-        ..Deployment::default()
-    };
-    // Created by the scheduler's plan, so its first event is the plan's (`ApplyPlanResultsRequestType` in
-    // `nomad/state/events.go`).
-    cluster.emit(
-        "Deployment",
-        "PlanResult",
-        &deployment.id,
-        &key.namespace,
-        vec![key.id.clone()],
-        serde_json::json!({"Deployment": deployment}),
-    );
-    cluster
-        .deployments
-        .insert(deployment.id.clone(), deployment.clone());
-    deployment
-}
-
-fn record_failure(
-    cluster: &mut Cluster,
-    key: &JobKey,
-    eval_id: Option<&str>,
-    group: &str,
-    metric: Box<AllocationMetric>,
-) {
-    let index = cluster.bump();
-    let now = now_nanos();
-    if let Some(eval) = eval_id.and_then(|id| cluster.evals.get_mut(id)) {
-        eval.failed_tg_allocs
-            .get_or_insert_with(BTreeMap::new)
-            .insert(group.to_owned(), *metric);
-        if eval.blocked_eval.is_empty() {
-            let blocked = Evaluation {
-                id: Cluster::uuid(),
-                priority: eval.priority,
-                eval_type: eval.eval_type.clone(),
-                triggered_by: "queued-allocs".into(),
-                namespace: key.namespace.clone(),
-                job_id: key.id.clone(),
-                status: "blocked".into(),
-                status_description: "created to place remaining allocations".into(),
-                previous_eval: eval.id.clone(),
-                create_index: index,
-                modify_index: index,
-                create_time: now,
-                modify_time: now,
-                ..Evaluation::default()
-            };
-            eval.blocked_eval = blocked.id.clone();
-            cluster.emit(
-                "Evaluation",
-                "EvaluationUpdated",
-                &blocked.id,
-                &key.namespace,
-                vec![key.id.clone()],
-                serde_json::json!({"Evaluation": blocked}),
-            );
-            cluster.evals.insert(blocked.id.clone(), blocked);
-        }
-    }
-}
-
-/// Completes the job's blocked evaluations once everything is placed.
-fn unblock(cluster: &mut Cluster, key: &JobKey, queued: &BTreeMap<String, i64>) {
-    let blocked: Vec<String> = cluster
-        .evals
-        .values()
-        .filter(|e| e.job_id == key.id && e.namespace == key.namespace && e.status == "blocked")
-        .map(|e| e.id.clone())
-        .collect();
-    for id in blocked {
-        let index = cluster.bump();
-        if let Some(e) = cluster.evals.get_mut(&id) {
-            e.status = "complete".into();
-            e.status_description = "evaluation unblocked".into();
-            e.queued_allocations = Some(queued.clone());
-            e.modify_index = index;
-            let payload = serde_json::json!({"Evaluation": e});
-            cluster.emit(
-                "Evaluation",
-                "EvaluationUpdated",
-                &id,
-                &key.namespace,
-                vec![key.id.clone()],
-                payload,
-            );
-        }
-    }
-}
-
-/// Stops the unpromoted canaries of a failed deployment or of one for another job version: they are not
-/// needed, and counting them would ask the next deployment for canaries it never places. Follows
-/// `scheduler/reconciler/reconcile_cluster.go` (`cancelUnneededCanaries`).
-fn stop_unneeded_canaries(cluster: &mut Cluster, key: &JobKey, version: u64) {
-    let unneeded: Vec<String> = cluster
-        .deployments
-        .values()
-        .filter(|d| d.job_id == key.id && d.namespace == key.namespace)
-        .filter(|d| d.status == "failed" || d.job_version != version)
-        .flat_map(|d| {
-            d.task_groups
-                .values()
-                .filter(|s| !s.promoted)
-                .flat_map(|s| s.placed_canaries.clone().unwrap_or_default())
-        })
-        .collect();
-    for id in unneeded {
-        request_stop(cluster, &id, "alloc not needed due to job update");
-    }
-}
-
-/// Whether the job's newest deployment for `version` failed or is paused: Nomad then places no further
-/// destructive updates (`deploymentPlaceReady` in `scheduler/reconciler/reconcile_cluster.go`).
-fn deployment_halted(cluster: &Cluster, key: &JobKey, version: u64) -> bool {
-    cluster
-        .deployments
-        .values()
-        .filter(|d| d.job_id == key.id && d.namespace == key.namespace && d.job_version == version)
-        .max_by_key(|d| d.create_index)
-        .is_some_and(|d| d.status == "failed" || d.status == "paused")
-}
-
 /// Brings the job's allocations toward its current version. Returns whether the job is settled (nothing
 /// left to do until something changes). `eval_id` is the evaluation being processed, if any: only an
 /// evaluation may start a deployment.
@@ -597,7 +269,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
         }
         let (group_name, alloc_version) = {
             let a = &cluster.allocs[id];
-            (a.alloc.task_group.clone(), a.alloc.job_version)
+            (a.alloc.task_group.clone(), a.job_version)
         };
         let Some(group) = groups
             .iter()
@@ -637,7 +309,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
         let index = cluster.bump();
         let update = group_update(&job, &group);
         let record = cluster.allocs.get_mut(&id).expect("collected above");
-        record.alloc.job_version = version;
+        record.job_version = version;
         record.group = group;
         record.update = update;
         record.alloc.modify_index = index;
@@ -682,7 +354,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             .filter(|id| {
                 in_group(cluster, id)
                     && live(cluster, id)
-                    && cluster.allocs[*id].alloc.job_version == version
+                    && cluster.allocs[*id].job_version == version
             })
             .cloned()
             .collect();
@@ -691,7 +363,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             .filter(|id| {
                 in_group(cluster, id)
                     && live(cluster, id)
-                    && cluster.allocs[*id].alloc.job_version != version
+                    && cluster.allocs[*id].job_version != version
             })
             .cloned()
             .collect();
@@ -828,7 +500,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &JobKey, eval_id: Option<&st
             .filter(|id| {
                 in_group(cluster, id)
                     && live(cluster, id)
-                    && cluster.allocs[id].alloc.job_version == version
+                    && cluster.allocs[id].job_version == version
             })
             .collect();
         if live_new.len() > count

@@ -7,7 +7,7 @@ use np_nomad::types::{
     PlanAnnotations,
 };
 
-use super::{ApiError, canonicalize, evaluate, placement};
+use super::{ApiError, canonicalize, evaluate, feasibility};
 use crate::diff::{group_destructive, job_diff, same_spec};
 use crate::state::{Cluster, JobKey, JobRecord, now_nanos};
 use crate::validate::{multierror, validate};
@@ -154,7 +154,11 @@ pub(crate) fn register(
     let unchanged =
         existing.is_some_and(|r| same_spec(r.current(), &job) && r.current().stop != Some(true));
     let warnings = warnings(&job);
-    if !unchanged {
+    if unchanged {
+        // An unchanged job is not written again; its evaluation is an apply of its own
+        // (`EvalUpdateRequestType` in `Register`, `nomad/job_endpoint.go`).
+        cluster.bump();
+    } else {
         store_version(cluster, &key, job, request.submission.clone());
     }
     let eval = evaluate(cluster, &key, "job-register");
@@ -258,54 +262,56 @@ pub(crate) fn plan(
     let key = JobKey::new(namespace, id);
     let current = cluster.jobs.get(&key).map(|r| r.current().clone());
     let mut diff = job_diff(current.as_ref(), &job);
+    let unchanged = current.as_ref().is_some_and(|c| same_spec(c, &job));
+    let current_version = current.as_ref().and_then(|c| c.version).unwrap_or(0);
     let mut desired = BTreeMap::new();
     let mut failed = BTreeMap::new();
     for group in job.task_groups.iter().flatten() {
         let name = group.name.clone().unwrap_or_default();
-        let running = cluster
+        let live: Vec<_> = cluster
             .allocs
             .values()
             .filter(|a| {
                 a.alloc.job_id == id && a.alloc.namespace == namespace && a.alloc.task_group == name
             })
             .filter(|a| a.wants_to_run() && !a.is_terminal())
-            .count() as u64;
-        let count = group.count.unwrap_or(1) as u64;
-        let old_group = current.as_ref().and_then(|j| {
-            j.task_groups
-                .iter()
-                .flatten()
-                .find(|g| g.name == group.name)
-                .cloned()
-        });
-        let destructive = old_group
+            .collect();
+        let running = live.len() as u64;
+        let count = group.count.unwrap_or(1).max(0) as u64;
+        // Each kept allocation is left alone only when nothing changed; otherwise it is replaced or, when
+        // no task changed destructively, updated in place (`computeUpdates` in the reconciler,
+        // `tasksUpdated` in `scheduler/util.go`).
+        let (mut ignore, mut in_place, mut destructive) = (0u64, 0u64, 0u64);
+        for alloc in live.iter().take(count as usize) {
+            if unchanged && alloc.job_version == current_version {
+                ignore += 1;
+            } else if group_destructive(&alloc.group, group) {
+                destructive += 1;
+            } else {
+                in_place += 1;
+            }
+        }
+        let canary = group
+            .update
             .as_ref()
-            .is_some_and(|g| group_destructive(g, group));
-        let canary = if destructive {
-            group
-                .update
-                .as_ref()
-                .and_then(|u| u.canary)
-                .unwrap_or(0)
-                .max(0) as u64
-        } else {
-            0
+            .and_then(|u| u.canary)
+            .unwrap_or(0)
+            .max(0) as u64;
+        let mut updates = DesiredUpdates {
+            place: count.saturating_sub(running),
+            stop: running.saturating_sub(count),
+            in_place_update: in_place,
+            ..DesiredUpdates::default()
         };
-        let mut updates = DesiredUpdates::default();
-        if destructive && canary > 0 {
+        if destructive > 0 && canary > 0 {
             updates.canary = canary;
-            updates.ignore = running;
-        } else if destructive {
-            updates.destructive_update = running.min(count);
-            updates.place = count.saturating_sub(running);
-            updates.stop = running.saturating_sub(count);
+            updates.ignore = ignore + destructive;
         } else {
-            updates.ignore = running.min(count);
-            updates.place = count.saturating_sub(running);
-            updates.stop = running.saturating_sub(count);
+            updates.destructive_update = destructive;
+            updates.ignore = ignore;
         }
         let new_allocs = (updates.place + updates.canary + updates.destructive_update) as usize;
-        if let Some(metric) = placement::dry_run(cluster, &job, group, new_allocs) {
+        if let Some(metric) = feasibility::dry_run(cluster, &job, group, new_allocs) {
             failed.insert(name.clone(), metric);
         }
         if let Some(diffs) = diff.task_groups.as_mut()
@@ -316,6 +322,7 @@ pub(crate) fn plan(
                 ("create", updates.place),
                 ("destroy", updates.stop),
                 ("create/destroy update", updates.destructive_update),
+                ("in-place update", updates.in_place_update),
                 ("canary", updates.canary),
                 ("ignore", updates.ignore),
             ] {
@@ -330,9 +337,29 @@ pub(crate) fn plan(
     if !request.diff {
         diff = np_nomad::types::JobDiff::default();
     }
+    // What cannot be placed waits in a blocked evaluation, which the plan reports as created
+    // (`Plan` in `nomad/job_endpoint.go` returns the planner's `CreatedEvals`).
+    let created_evals = (!failed.is_empty()).then(|| {
+        vec![np_nomad::types::Evaluation {
+            id: Cluster::uuid(),
+            priority: job.priority.unwrap_or(50),
+            eval_type: job.job_type.clone().unwrap_or_else(|| "service".into()),
+            triggered_by: "queued-allocs".into(),
+            namespace: namespace.to_owned(),
+            job_id: id.to_owned(),
+            status: "blocked".into(),
+            status_description: "created to place remaining allocations".into(),
+            previous_eval: Cluster::uuid(),
+            job_modify_index: current
+                .as_ref()
+                .and_then(|j| j.job_modify_index)
+                .unwrap_or(0),
+            ..np_nomad::types::Evaluation::default()
+        }]
+    });
     Ok(JobPlanResponse {
         job_modify_index: current.and_then(|j| j.job_modify_index).unwrap_or(0),
-        created_evals: None,
+        created_evals,
         diff: request.diff.then_some(diff),
         annotations: Some(PlanAnnotations {
             desired_tg_updates: Some(desired),

@@ -255,7 +255,7 @@ async fn a_rolling_update_replaces_every_allocation_and_versions_carry_diffs() {
         .as_ref()
         .unwrap()
         .iter()
-        .find(|f| f.name == "Config[image]")
+        .find(|f| f.name == "image")
         .unwrap();
     assert_eq!(
         (image.old.as_str(), image.new.as_str()),

@@ -34,7 +34,7 @@ pub(crate) fn stub(record: &AllocRecord) -> AllocationListStub {
         node_name: a.node_name.clone(),
         job_id: a.job_id.clone(),
         job_type: record.job_type.clone(),
-        job_version: a.job_version,
+        job_version: record.job_version,
         task_group: a.task_group.clone(),
         desired_status: a.desired_status.clone(),
         desired_description: a.desired_description.clone(),
@@ -102,7 +102,7 @@ pub(crate) async fn info(
             alloc.job = c
                 .jobs
                 .get(&crate::state::JobKey::new(&alloc.namespace, &alloc.job_id))
-                .and_then(|r| r.version(alloc.job_version).cloned());
+                .and_then(|r| r.version(record.job_version).cloned());
             let resources = np_nomad::types::AllocatedResources {
                 tasks: record
                     .group

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use np_nomad::types::{
     AclPolicy, AclPolicyListStub, AclToken, Namespace, Variable, VariableMetadata,
     is_valid_variable_path,
@@ -362,16 +362,16 @@ pub(crate) async fn variable(
     ))
 }
 
+/// A check-and-set conflict: 409 with the variable as it is, indexed by its modify index
+/// (`variableUpsert` in `command/agent/variable_endpoint.go`).
 fn conflict(current: Option<Box<Variable>>) -> Response {
-    let body = current
-        .map(|v| serde_json::to_string(&v).unwrap_or_default())
+    let index = current
+        .as_ref()
+        .and_then(|v| v.modify_index)
         .unwrap_or_default();
-    (
-        axum::http::StatusCode::CONFLICT,
-        [("content-type", "application/json")],
-        body,
-    )
-        .into_response()
+    let mut response = json("Nomad", index, &current);
+    *response.status_mut() = axum::http::StatusCode::CONFLICT;
+    response
 }
 
 pub(crate) async fn put_variable(
@@ -384,6 +384,11 @@ pub(crate) async fn put_variable(
     authorize(&s, &headers, &q.ns(), "submit-job")?;
     let path = checked_path(&path)?;
     let mut variable: Variable = body(&bytes)?;
+    if variable.items.is_empty() {
+        return Err(ApiError::bad_request(
+            "variable missing required Items object",
+        ));
+    }
     if bytes.len() > 64 * 1024 {
         return Err(ApiError::bad_request(
             "variables are limited to 64KiB in total size",

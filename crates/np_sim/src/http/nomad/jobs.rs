@@ -181,21 +181,22 @@ pub(crate) async fn list(
     Ok(with_next_token(json("Nomad", index, &stubs), next))
 }
 
-/// The namespace a registration lands in: the query parameter wins over the body and the job (Nomad's
-/// `namespaceForJob`).
-fn registration_namespace(q: &Q, request: &JobRegisterRequest) -> String {
+/// The namespace a registration or plan lands in: the query parameter, else the body's, else the job's, an
+/// empty one counting as none (`namespaceForJob` in `command/agent/job_endpoint.go`).
+fn job_namespace(q: &Q, body: Option<&String>, job: Option<&np_nomad::types::Job>) -> String {
     q.namespace
         .clone()
         .filter(|n| !n.is_empty())
-        .or_else(|| request.namespace.clone().filter(|n| !n.is_empty()))
+        .or_else(|| body.cloned().filter(|n| !n.is_empty()))
         .or_else(|| {
-            request
-                .job
-                .as_ref()
-                .and_then(|j| j.namespace.clone())
+            job.and_then(|j| j.namespace.clone())
                 .filter(|n| !n.is_empty())
         })
         .unwrap_or_else(|| "default".into())
+}
+
+fn registration_namespace(q: &Q, request: &JobRegisterRequest) -> String {
+    job_namespace(q, request.namespace.as_ref(), request.job.as_ref())
 }
 
 fn do_register(s: &Shared, q: &Q, headers: &HeaderMap, request: JobRegisterRequest) -> Answer {
@@ -282,8 +283,7 @@ pub(crate) async fn deregister(
     authorize(&s, &headers, &q.ns(), "submit-job")?;
     let key = JobKey::new(&q.ns(), &id);
     let answer = s.write(|c| scheduler::stop_job(c, &key, q.purge == Some(true)))?;
-    let index = s.read(|c| c.index);
-    Ok(json("Nomad", index, &answer))
+    Ok(json("Nomad", answer.index, &answer))
 }
 
 pub(crate) async fn versions(
@@ -335,11 +335,7 @@ pub(crate) async fn plan(
     bytes: Bytes,
 ) -> Answer {
     let request: JobPlanRequest = body(&bytes)?;
-    let ns = q
-        .namespace
-        .clone()
-        .or_else(|| request.namespace.clone())
-        .unwrap_or_else(|| "default".into());
+    let ns = job_namespace(&q, request.namespace.as_ref(), request.job.as_ref());
     authorize(&s, &headers, &ns, "submit-job")?;
     let answer = s.read(|c| scheduler::plan(c, &id, &request, &ns))?;
     Ok(json("Nomad", s.read(|c| c.index), &answer))
