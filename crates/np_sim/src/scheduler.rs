@@ -182,3 +182,22 @@ pub(crate) fn evaluate_for(
     );
     eval
 }
+
+/// The answer to a write that created `eval`: the evaluation and the job's modify index after the write.
+pub(crate) fn eval_response(
+    cluster: &Cluster,
+    key: &JobKey,
+    eval: Evaluation,
+) -> np_nomad::types::EvalResponse {
+    let job_modify_index = cluster
+        .jobs
+        .get(key)
+        .and_then(|r| r.current().job_modify_index)
+        .unwrap_or_default();
+    np_nomad::types::EvalResponse {
+        eval_id: eval.id,
+        eval_create_index: eval.create_index,
+        job_modify_index,
+        warnings: String::new(),
+    }
+}

@@ -9,7 +9,7 @@ use np_nomad::types::{
 };
 
 use super::register::store_version;
-use super::{ApiError, deployments, evaluate, evaluate_for};
+use super::{ApiError, deployments, eval_response, evaluate, evaluate_for};
 use crate::state::{Cluster, JobKey, now_nanos};
 
 fn version_not_found(key: &JobKey, version: u64) -> ApiError {
@@ -125,17 +125,7 @@ pub(crate) fn revert(
     spec.stop = Some(false);
     store_version(cluster, key, spec, None);
     let eval = evaluate(cluster, key, "job-register");
-    let job_modify_index = cluster
-        .jobs
-        .get(key)
-        .and_then(|r| r.current().job_modify_index)
-        .unwrap_or_default();
-    Ok(EvalResponse {
-        eval_id: eval.id,
-        eval_create_index: eval.create_index,
-        job_modify_index,
-        warnings: String::new(),
-    })
+    Ok(eval_response(cluster, key, eval))
 }
 
 /// `POST /v1/job/:id/stable`.

@@ -3,7 +3,7 @@
 use np_nomad::types::{EvalResponse, ScalingRequest};
 
 use super::register::store_version;
-use super::{ApiError, evaluate};
+use super::{ApiError, eval_response, evaluate};
 use crate::state::{Cluster, JobKey, now_nanos};
 
 /// Nomad keeps this many scaling events per group (`structs.JobTrackedScalingEvents`).
@@ -113,17 +113,7 @@ pub(crate) fn scale(
     let eval = evaluate(cluster, key, "job-scaling");
     event["EvalID"] = serde_json::json!(eval.id);
     record_scaling_event(cluster, key, &group_name, event);
-    let job_modify_index = cluster
-        .jobs
-        .get(key)
-        .and_then(|r| r.current().job_modify_index)
-        .unwrap_or_default();
-    Ok(EvalResponse {
-        eval_id: eval.id,
-        eval_create_index: eval.create_index,
-        job_modify_index,
-        warnings: String::new(),
-    })
+    Ok(eval_response(cluster, key, eval))
 }
 
 /// Keeps a scaling event, newest first (`ScalingEventRegisterRequestType` in `nomad/state/state_store.go`).
